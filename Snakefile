@@ -1,0 +1,20 @@
+# intersession: alliance and intersession processes, as a reproducible Bayesian workflow.
+# Table of contents only; rules live in workflow/rules/, logic in the intersession package.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/models.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        REPORT,

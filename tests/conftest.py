@@ -1,0 +1,52 @@
+"""Shared fixtures: paths into the repository and a small, fully known codebook."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from intersession.data.codebook import load_codebook
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_STUDY = ROOT / "data" / "simulated_quirk2018"
+WORKFLOW_PARTS = ("Snakefile", "environment.yml", "workflow", "config", "data", "models")
+
+
+@pytest.fixture(scope="session")
+def default_codebook():
+    return load_codebook(DEFAULT_STUDY / "codebook.yaml")
+
+
+@pytest.fixture
+def tiny_codebook(tmp_path):
+    """Two instruments: a (3 items, 1-5, a3 reversed) and b (2 items, 1-7), code -9 missing."""
+    doc = {
+        "columns": {"client": "id", "therapist": "ther"},
+        "missing_codes": [-9],
+        "instruments": {
+            "a": {
+                "items": ["a1", "a2", "a3"],
+                "range": [1, 5],
+                "reverse": ["a3"],
+                "min_answered": 2,
+            },
+            "b": {"items": ["b1", "b2"], "range": [1, 7]},
+        },
+    }
+    path = tmp_path / "codebook.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return load_codebook(path)
+
+
+def copy_workflow(dest: Path) -> Path:
+    """A copy of everything the workflow needs, so a test run never touches the checkout."""
+    for part in WORKFLOW_PARTS:
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, dest / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, dest / part)
+    return dest

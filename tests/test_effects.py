@@ -1,0 +1,72 @@
+"""Parameter tables and predicted lines from fake posteriors with known values."""
+
+import numpy as np
+import pytest
+
+from intersession.effects.parameters import (
+    original_scale_slopes,
+    parameter_table,
+    probability_of_direction,
+)
+from intersession.effects.predictions import interaction_terms, predicted_lines
+from tests.fakes import fake_fit
+
+
+def test_probability_of_direction():
+    assert probability_of_direction(np.array([1, 2, -1, 3])) == 0.75
+    assert probability_of_direction(np.array([-1, -2, -1, 3])) == 0.75
+    assert probability_of_direction(np.ones(10)) == 1.0
+
+
+def test_original_scale_slopes_use_outcome_and_predictor_sds():
+    idata = fake_fit()
+    original = original_scale_slopes(idata)
+    beta = idata.posterior["beta"]
+    # outcome SD 0.8; self SD 0.8; other SD 1.1
+    np.testing.assert_allclose(original.sel(term="self_alliance"), beta.sel(term="self_alliance"))
+    np.testing.assert_allclose(
+        original.sel(term="other_alliance"), beta.sel(term="other_alliance") * 0.8 / 1.1
+    )
+    np.testing.assert_allclose(
+        original.sel(term="self_alliance:other_alliance"),
+        beta.sel(term="self_alliance:other_alliance") * 0.8 / (0.8 * 1.1),
+    )
+
+
+def test_parameter_table_rows_and_values():
+    idata = fake_fit()
+    table = parameter_table(idata, interval=0.9)
+    assert table[["parameter", "term", "scale"]].values.tolist()[:3] == [
+        ["Intercept", "", "standardised"],
+        ["beta", "self_alliance", "standardised"],
+        ["beta", "self_alliance", "original"],
+    ]
+    row = table[(table.term == "other_alliance") & (table.scale == "standardised")].iloc[0]
+    draws = idata.posterior["beta"].sel(term="other_alliance").values.ravel()
+    assert row["mean"] == pytest.approx(draws.mean())
+    assert row["lower"] == pytest.approx(np.quantile(draws, 0.05))
+    assert row["upper"] == pytest.approx(np.quantile(draws, 0.95))
+    assert row["pd"] == pytest.approx((draws > 0).mean())
+    assert np.isnan(table.loc[table.parameter == "sigma", "pd"]).all()
+
+
+def test_predicted_lines_follow_the_linear_predictor():
+    idata = fake_fit()
+    assert interaction_terms(idata) == [("self_alliance", "other_alliance")]
+    lines = predicted_lines(idata, "self_alliance", "other_alliance", n_grid=5)
+    assert lines["moderator_level"].unique().tolist() == ["-1 SD", "mean", "+1 SD"]
+    post = idata.posterior
+    a = post["Intercept"].values.ravel()
+    b = post["beta"].values.reshape(-1, 3)
+    row = lines[lines.moderator_level == "+1 SD"].iloc[-1]
+    z_self = (row["focal_value"] - 5.8) / 0.8
+    mu = 3.0 + 0.8 * (a + b[:, 0] * z_self + b[:, 1] * 1.0 + b[:, 2] * z_self * 1.0)
+    assert row["moderator_value"] == pytest.approx(5.0 + 1.1)
+    assert row["mean"] == pytest.approx(mu.mean())
+    assert row["lower"] == pytest.approx(np.quantile(mu, 0.025))
+    # with a positive interaction, the slope over self-alliance is steeper at +1 SD
+    slope = {
+        level: np.polyfit(g["focal_value"], g["mean"], 1)[0]
+        for level, g in lines.groupby("moderator_level")
+    }
+    assert slope["+1 SD"] > slope["mean"] > slope["-1 SD"]

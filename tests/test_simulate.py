@@ -1,0 +1,78 @@
+"""The simulator reproduces the embedded study byte for byte and encodes the reference pattern."""
+
+import hashlib
+
+import yaml
+
+from intersession.cli import main
+from intersession.data.simulate import simulate_study
+from tests.conftest import DEFAULT_STUDY
+
+
+def sha(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_cli_regenerates_the_embedded_default_study(tmp_path):
+    out, truth = tmp_path / "study.csv", tmp_path / "truth.yaml"
+    code = main(
+        [
+            "simulate",
+            "--codebook",
+            str(DEFAULT_STUDY / "codebook.yaml"),
+            "--out",
+            str(out),
+            "--truth",
+            str(truth),
+            "--seed",
+            "2018",
+        ]
+    )
+    assert code == 0
+    assert sha(out) == sha(DEFAULT_STUDY / "study.csv")
+    assert sha(truth) == sha(DEFAULT_STUDY / "truth.yaml")
+
+
+def test_design_and_missing_codes(default_codebook):
+    study, truth = simulate_study(default_codebook, n_clients=200, n_therapists=12, seed=5)
+    assert study.shape == (200, 2 + 22)
+    assert study["therapist_id"].nunique() == 12
+    assert study["client_id"].is_unique
+    items = study.drop(columns=["client_id", "therapist_id"])
+    assert set(items.stack().unique()) <= {-99, 1, 2, 3, 4, 5, 6, 7}
+    assert 0 < (items == -99).to_numpy().mean() < 0.03
+    assert truth["n_clients"] == 200 and truth["seed"] == 5
+
+
+def test_a_different_seed_gives_different_data(default_codebook):
+    a, _ = simulate_study(default_codebook, seed=1)
+    b, _ = simulate_study(default_codebook, seed=2)
+    assert not a.equals(b)
+
+
+def test_truth_has_the_reference_pattern():
+    truth = yaml.safe_load((DEFAULT_STUDY / "truth.yaml").read_text())
+    actions = truth["observed_metric"]["isp_actions"]
+    thoughts = truth["observed_metric"]["isp_thoughts"]
+    progress = truth["observed_metric"]["progress"]
+    assert min(actions.values()) > 0.15  # self, other and their interaction
+    assert max(abs(v) for v in thoughts.values()) < 0.01  # near-null
+    assert min(progress.values()) > 0.1  # all four predictors
+    assert truth["latent"]["actions"]["self_alliance:other_alliance"] == 0.3
+
+
+def test_cli_reports_a_codebook_without_the_roles(tmp_path, tiny_codebook, capsys):
+    code = main(
+        [
+            "simulate",
+            "--codebook",
+            tiny_codebook.path,
+            "--out",
+            str(tmp_path / "x.csv"),
+            "--truth",
+            str(tmp_path / "t.yaml"),
+        ]
+    )
+    assert code == 2
+    assert "the simulator needs instruments named ['self_alliance'" in capsys.readouterr().err
+    assert not (tmp_path / "x.csv").exists()

@@ -1,0 +1,177 @@
+"""End to end: the Snakemake workflow on the embedded default study, and on a broken copy."""
+
+import hashlib
+import re
+import subprocess
+import sys
+
+import arviz as az
+import pandas as pd
+import pytest
+import yaml
+
+from intersession import steps
+from intersession.inference.fit import read_provenance
+from tests.conftest import copy_workflow
+
+pytestmark = pytest.mark.e2e
+
+STUDY = "simulated_quirk2018"
+MODELS = ["isp_actions", "isp_thoughts", "progress"]
+GROUPS = {
+    "posterior",
+    "sample_stats",
+    "prior",
+    "prior_predictive",
+    "posterior_predictive",
+    "log_likelihood",
+    "log_prior",
+    "observed_data",
+    "constant_data",
+}
+
+
+def snakemake(work, *args, timeout=1200):
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", *args],
+        capture_output=True,
+        text=True,
+        cwd=work,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """One full run of the default config (4 chains x 1,000 draws), shared by the tests."""
+    work = copy_workflow(tmp_path_factory.mktemp("default"))
+    result = snakemake(work)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return work
+
+
+def results(work, *parts):
+    return work.joinpath("results", STUDY, *parts)
+
+
+def test_report_is_written_and_self_contained(run):
+    html = (run / "reports" / STUDY / "report.html").read_text()
+    assert '<h2 id="key"' in html and "All convergence checks passed." in html
+    # a posterior predictive check per model, predicted lines per interaction model
+    assert html.count('<img src="data:image/png;base64,') == 5
+    # nothing is loaded from outside: no external scripts, styles, fonts or images
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+    assert "<script" not in html and "<link" not in html
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_every_diagnostic_passes(run, model):
+    table = pd.read_csv(results(run, "diagnostics", f"{model}.csv"))
+    assert table["passed"].all(), table.to_string()
+
+
+def slopes(work, model):
+    table = pd.read_csv(results(work, "effects", model, "parameters.csv"))
+    table = table[(table.parameter == "beta") & (table.scale == "standardised")]
+    return table.set_index("term")
+
+
+def test_interaction_on_isp_actions_excludes_zero(run):
+    actions = slopes(run, "isp_actions")
+    assert (actions["lower"] > 0).all()  # self, other and their interaction
+    assert actions.loc["self_alliance:other_alliance", "pd"] > 0.975
+
+
+def test_alliance_intervals_on_isp_thoughts_include_zero(run):
+    thoughts = slopes(run, "isp_thoughts")
+    assert ((thoughts["lower"] < 0) & (thoughts["upper"] > 0)).all()
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_fit_stores_all_groups_and_provenance(run, model):
+    idata = az.from_netcdf(results(run, "fits", f"{model}.nc"), engine="h5netcdf")
+    assert set(idata.groups()) == GROUPS
+    assert idata.posterior.sizes["chain"] == 4 and idata.posterior.sizes["draw"] == 1000
+    prov = read_provenance(idata)
+    data = run / "data" / STUDY / "study.csv"
+    assert prov["data_sha256"] == hashlib.sha256(data.read_bytes()).hexdigest()
+    assert prov["seed"] == 20181101 and prov["declaration"]["outcome"] == model
+    assert set(prov["versions"]) >= {"pymc", "nutpie", "arviz", "intersession"}
+    assert len(prov["config_digest"]) == 64
+
+
+def test_rerun_with_nothing_changed_does_no_work(run):
+    result = snakemake(run, "--dry-run")
+    assert result.returncode == 0
+    assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_user_strings_are_escaped_in_the_report(run, tmp_path):
+    codebook = yaml.safe_load((run / "data" / STUDY / "codebook.yaml").read_text())
+    codebook["title"] = "<script>alert('title')</script>"
+    codebook["instruments"]["isp_actions"]["label"] = "<script>alert(1)</script>"
+    hostile = tmp_path / "codebook.yaml"
+    hostile.write_text(yaml.safe_dump(codebook))
+    config = yaml.safe_load((run / "config" / "config.yaml").read_text())
+    config["report"]["title"] = "<b>bold</b>"
+    out = tmp_path / "report.html"
+    res = results(run)
+    steps.report(
+        config=config,
+        codebook=str(hostile),
+        scores=str(res / "scores/scores.csv"),
+        reliability=str(res / "scores/reliability.csv"),
+        problems=str(res / "validated/problems.csv"),
+        models=MODELS,
+        fits=[str(res / f"fits/{m}.nc") for m in MODELS],
+        parameters=[str(res / f"effects/{m}/parameters.csv") for m in MODELS],
+        predictions=[str(res / f"effects/{m}/predictions.csv") for m in MODELS],
+        diagnostics=[str(res / f"diagnostics/{m}.csv") for m in MODELS],
+        out=str(out),
+    )
+    html = out.read_text()
+    assert "<script" not in html and "<b>bold" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html
+
+
+def test_broken_copy_fails_at_validate_with_one_message_per_problem(tmp_path):
+    work = copy_workflow(tmp_path)
+    study = work / "data" / STUDY / "study.csv"
+    lines = study.read_text().splitlines()
+    header = lines[0].split(",")
+    row5 = lines[4].split(",")
+    row5[header.index("sa2")] = "8"  # out of the 1-7 range, not a missing code
+    lines[4] = ",".join(row5)
+    row10 = lines[9].split(",")
+    row10[header.index("client_id")] = ""  # empty client ID
+    lines[9] = ",".join(row10)
+    row20 = lines[19].split(",")
+    row20[header.index("client_id")] = lines[1].split(",")[0]  # C01 again...
+    row20[header.index("therapist_id")] = "T99"  # ...under another therapist
+    lines[19] = ",".join(row20)
+    study.write_text("\n".join(lines) + "\n")
+    before = hashlib.sha256(study.read_bytes()).hexdigest()
+
+    result = snakemake(work)
+
+    assert result.returncode != 0
+    assert "Error in rule validate" in result.stderr
+    assert f"data/{STUDY}/study.csv: 3 error(s), 0 warning(s); no model was fitted." in (
+        result.stderr
+    )
+    for message in (
+        "row 5, column 'sa2': value '8' [response_option]",
+        "row 10, column 'client_id': value '' [id_present]",
+        "row 20, column 'therapist_id': value 'T99' [one_therapist_per_client]",
+    ):
+        assert message in result.stderr
+    problems = pd.read_csv(results(work, "validated", "problems.csv"))
+    assert problems[["row", "column"]].values.tolist() == [
+        [5, "sa2"],
+        [10, "client_id"],
+        [20, "therapist_id"],
+    ]
+    assert not results(work, "fits").exists()
+    assert not results(work, "validated", "items.csv").exists()
+    assert hashlib.sha256(study.read_bytes()).hexdigest() == before

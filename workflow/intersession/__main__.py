@@ -1,0 +1,3 @@
+from intersession.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Checks layer: convergence diagnostics of stored fits."""

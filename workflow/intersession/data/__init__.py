@@ -1,0 +1,1 @@
+"""Data layer: codebook, validation, scoring, reliability and the study simulator."""

@@ -1,0 +1,1 @@
+"""Effects layer: pure functions from posteriors to tidy tables (no drawing)."""

@@ -1,0 +1,1 @@
+"""Inference layer: sampling backends and the stored InferenceData with provenance."""

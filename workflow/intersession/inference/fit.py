@@ -1,0 +1,91 @@
+"""Fit a built model and store everything later steps need, with provenance.
+
+Each fit holds the posterior, sample stats, prior and prior predictive, posterior
+predictive, pointwise ``log_likelihood`` and ``log_prior`` (so LOO and power-scaling
+sensitivity need no refit), observed and constant data. Provenance goes into the
+posterior group's attributes as JSON: data checksum, config digest, the model and prior
+declaration, seeds, sampler settings and package versions.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+
+import arviz as az
+import pymc as pm
+
+from intersession.atomic import atomic_path
+from intersession.provenance import derive_seed, package_versions
+
+log = logging.getLogger(__name__)
+
+PROVENANCE_ATTR = "intersession_provenance"
+
+
+def sample(model: pm.Model, sampler: dict, seed: int, cores: int) -> az.InferenceData:
+    """Draw from the posterior with the configured NUTS backend, then the derived groups.
+
+    Seeds for the posterior, prior predictive and posterior predictive draws are derived
+    from ``seed`` so that each is reproducible on its own.
+    """
+    progress = sys.stderr.isatty()
+    backend = sampler["backend"]
+    kwargs = {"nuts_sampler_kwargs": {"save_warmup": False}} if backend == "nutpie" else {}
+    with model:
+        start = time.perf_counter()
+        idata = pm.sample(
+            draws=sampler["draws"],
+            tune=sampler["tune"],
+            chains=sampler["chains"],
+            cores=cores,
+            target_accept=sampler["target_accept"],
+            random_seed=derive_seed(seed, "posterior"),
+            nuts_sampler=backend,
+            progressbar=progress,
+            compute_convergence_checks=False,
+            **kwargs,
+        )
+        for name in [v for v in idata.posterior.data_vars if str(v).endswith("__")]:
+            del idata.posterior[name]  # nutpie also stores unconstrained values
+        log.info(
+            "sampled %d chains x %d draws with %s in %.1f s",
+            sampler["chains"],
+            sampler["draws"],
+            backend,
+            time.perf_counter() - start,
+        )
+        pm.compute_log_likelihood(idata, progressbar=False)
+        pm.compute_log_prior(idata, progressbar=False)
+        idata.extend(
+            pm.sample_prior_predictive(
+                draws=sampler["prior_draws"], random_seed=derive_seed(seed, "prior")
+            )
+        )
+        pm.sample_posterior_predictive(
+            idata,
+            extend_inferencedata=True,
+            random_seed=derive_seed(seed, "posterior_predictive"),
+            progressbar=False,
+        )
+    return idata
+
+
+def attach_provenance(idata: az.InferenceData, provenance: dict) -> az.InferenceData:
+    """Record provenance (JSON) in the posterior group's attributes."""
+    record = {**provenance, "versions": package_versions()}
+    idata.posterior.attrs[PROVENANCE_ATTR] = json.dumps(record, sort_keys=True, default=str)
+    return idata
+
+
+def read_provenance(idata: az.InferenceData) -> dict:
+    """The provenance recorded by :func:`attach_provenance`."""
+    return json.loads(idata.posterior.attrs[PROVENANCE_ATTR])
+
+
+def save_fit(idata: az.InferenceData, path) -> None:
+    """Write the InferenceData as NetCDF (h5netcdf), atomically."""
+    with atomic_path(path) as tmp:
+        idata.to_netcdf(str(tmp), engine="h5netcdf")

@@ -1,0 +1,1 @@
+"""Model layer: declarations (data, from models/) and the PyMC models built from them."""

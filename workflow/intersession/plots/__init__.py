@@ -1,0 +1,1 @@
+"""Plots layer: figures drawn from tables and stored fits; no statistics computed here."""

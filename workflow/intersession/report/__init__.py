@@ -1,0 +1,1 @@
+"""Report layer: assemble tables and figures into one self-contained HTML file."""

@@ -1,0 +1,301 @@
+"""One function per workflow rule: read the rule's inputs, call the layers, write outputs.
+
+Rules and their scripts stay thin; everything here is importable and testable. Every
+output is written atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from intersession import __version__
+from intersession.atomic import write_csv, write_text
+from intersession.data.codebook import load_codebook
+from intersession.data.score import reliability_table, score_study
+from intersession.data.validate import StudyDataError, validate_study
+from intersession.provenance import derive_seed, file_sha256, object_digest
+
+log = logging.getLogger("intersession")
+
+ID_DTYPES = {"client": str, "therapist": str}
+PARAMETER_LABELS = {"sd_therapist": "SD of therapist intercepts", "sigma": "Residual SD"}
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """A CSV written by an earlier step, with IDs kept as text."""
+    return pd.read_csv(path, dtype=ID_DTYPES)
+
+
+def validate(data: str, codebook: str, items_out: str, problems_out: str) -> None:
+    """Validate the study file; write the problems table always, clean items only if valid."""
+    book = load_codebook(codebook)
+    try:
+        items, problems = validate_study(data, book)
+    except StudyDataError as err:
+        write_csv(problems_out, err.problems)
+        raise
+    write_csv(problems_out, problems)
+    write_csv(items_out, items)
+    log.info("%s: %d rows valid, %d warning(s)", data, len(items), len(problems))
+
+
+def score(items: str, codebook: str, scores_out: str, reliability_out: str) -> None:
+    """Scale scores per client and reliability per instrument."""
+    book = load_codebook(codebook)
+    frame = read_table(items)
+    scores = score_study(frame, book)
+    reliability = reliability_table(frame, book)
+    write_csv(scores_out, scores)
+    write_csv(reliability_out, reliability)
+    log.info(
+        "scored %d clients on %d instruments\n%s",
+        len(scores),
+        len(book.instruments),
+        reliability.to_string(index=False, float_format="%.3f"),
+    )
+
+
+def fit(
+    scores: str,
+    codebook: str,
+    models_dir: str,
+    model: str,
+    data_file: str,
+    sampler: dict,
+    seed: int,
+    threads: int,
+    fit_out: str,
+) -> None:
+    """Build the declared model, sample it, and store the fit with its provenance."""
+    from intersession.inference.fit import attach_provenance, sample, save_fit
+    from intersession.model.declaration import load_model
+    from intersession.model.regression import build_model, prepare_data
+
+    book = load_codebook(codebook)
+    spec = load_model(models_dir, model, book)
+    data = prepare_data(spec, read_table(scores))
+    for note in data.notes:
+        log.info("design: %s", note)
+    model_seed = derive_seed(seed, model)
+    log.info(
+        "fitting %s on %d rows (seed %d, %s)",
+        model,
+        len(data.frame),
+        model_seed,
+        sampler["backend"],
+    )
+    idata = sample(build_model(spec, data), sampler, model_seed, cores=threads)
+    names = list(data.scaling)
+    idata.constant_data["scaling_mean"] = xr.DataArray(
+        [data.scaling[n][0] for n in names], coords={"variable": names}, dims="variable"
+    )
+    idata.constant_data["scaling_sd"] = xr.DataArray(
+        [data.scaling[n][1] for n in names], coords={"variable": names}, dims="variable"
+    )
+    config = {"sampler": sampler, "seed": seed, "model": spec.declaration, "priors": spec.priors}
+    attach_provenance(
+        idata,
+        {
+            "model": model,
+            "label": spec.label,
+            "data_file": data_file,
+            "data_sha256": file_sha256(data_file),
+            "codebook_sha256": file_sha256(codebook),
+            "config_digest": object_digest(config),
+            "declaration": spec.declaration,
+            "priors": spec.priors,
+            "sampler": sampler,
+            "seed": seed,
+            "model_seed": model_seed,
+            "groups": list(data.groups),
+            "excluded": data.excluded,
+            "design_notes": list(data.notes),
+        },
+    )
+    save_fit(idata, fit_out)
+
+
+def diagnose(fit_path: str, out: str) -> None:
+    """Convergence checks of one fit, as a table with pass or fail per check."""
+    import arviz as az
+
+    from intersession.checks.diagnostics import diagnose as run_checks
+
+    table = run_checks(az.from_netcdf(fit_path, engine="h5netcdf"))
+    write_csv(out, table)
+    failed = table.loc[~table["passed"], "check"].tolist()
+    if failed:
+        log.warning("%s: checks failed: %s", fit_path, ", ".join(failed))
+    log.info("\n%s", table.to_string(index=False))
+
+
+def effects(fit_path: str, interval: float, parameters_out: str, predictions_out: str) -> None:
+    """Parameter summaries and, for interaction models, predicted lines."""
+    import arviz as az
+
+    from intersession.effects.parameters import parameter_table
+    from intersession.effects.predictions import interaction_terms, predicted_lines
+
+    idata = az.from_netcdf(fit_path, engine="h5netcdf")
+    write_csv(parameters_out, parameter_table(idata, interval))
+    lines = [predicted_lines(idata, f, m, interval=interval) for f, m in interaction_terms(idata)]
+    write_csv(
+        predictions_out,
+        pd.concat(lines)
+        if lines
+        else pd.DataFrame(
+            columns=[
+                "focal",
+                "focal_value",
+                "moderator",
+                "moderator_level",
+                "moderator_value",
+                "mean",
+                "lower",
+                "upper",
+            ]
+        ),
+    )
+
+
+def _term_label(term: str, labels: dict[str, str]) -> str:
+    return " \u00d7 ".join(labels.get(p, p) for p in term.split(":"))
+
+
+def _model_section(name, fit_path, parameters, predictions, diagnostics, labels, interval):
+    import arviz as az
+
+    from intersession.inference.fit import read_provenance
+    from intersession.plots import figures
+    from intersession.report.html import figure_data_uri
+
+    idata = az.from_netcdf(fit_path, engine="h5netcdf")
+    prov = read_provenance(idata)
+    decl = prov["declaration"]
+    outcome = labels.get(decl["outcome"], decl["outcome"])
+    params = read_table(parameters)
+    params["display"] = [
+        _term_label(term, labels) if name == "beta" else PARAMETER_LABELS.get(name, name)
+        for name, term in zip(params["parameter"], params["term"].fillna(""), strict=True)
+    ]
+    grouping = "".join(f" + (1 | {g})" for g in prov["groups"])
+    section = {
+        "name": name,
+        "label": prov["label"],
+        "outcome": outcome,
+        "formula": f"{decl['outcome']} ~ {' + '.join(decl['predictors'])}{grouping}",
+        "family": decl["family"],
+        "priors": prov["priors"].get("label", prov["priors"]["name"]),
+        "n_obs": idata.observed_data.sizes["obs_id"],
+        "excluded": prov["excluded"],
+        "notes": prov["design_notes"],
+        "parameters": params.to_dict("records"),
+        "diagnostics": read_table(diagnostics).to_dict("records"),
+        "figures": [
+            {
+                "uri": figure_data_uri(figures.posterior_predictive(idata, outcome)),
+                "alt": f"Density of observed {outcome} scores with densities of 100 posterior "
+                "predictive data sets overlaid",
+                "caption": f"Posterior predictive check: observed {outcome} (dark) against "
+                "replicated data sets from the posterior (light).",
+            }
+        ],
+        "provenance": prov,
+    }
+    lines = read_table(predictions)
+    for (focal, moderator), table in lines.groupby(["focal", "moderator"], sort=False):
+        names = {
+            "focal": labels.get(focal, focal),
+            "moderator": labels.get(moderator, moderator),
+            "outcome": outcome,
+        }
+        section["figures"].append(
+            {
+                "uri": figure_data_uri(figures.predicted_lines(table, names, interval)),
+                "alt": f"Predicted {outcome} over {names['focal']} at low (-1 SD), mean and high "
+                f"(+1 SD) {names['moderator']}, each line with a {interval:.0%} credible band",
+                "caption": f"Predicted {outcome} over {names['focal']} at three levels of "
+                f"{names['moderator']}: the interaction shows as lines of different slope.",
+            }
+        )
+    return section
+
+
+def key_findings(sections: list[dict], interval: float) -> list[str]:
+    """One sentence per standardised slope, in APA style, from the parameter tables."""
+    lines = []
+    for section in sections:
+        for row in section["parameters"]:
+            if row["parameter"] != "beta" or row["scale"] != "standardised":
+                continue
+            verdict = "excludes 0" if row["lower"] > 0 or row["upper"] < 0 else "includes 0"
+            lines.append(
+                f"{section['outcome']} on {row['display']}: \u03b2 = {row['mean']:.2f}, "
+                f"{interval:.0%} CrI [{row['lower']:.2f}, {row['upper']:.2f}], "
+                f"pd = {row['pd']:.3f} (interval {verdict})."
+            )
+    return lines
+
+
+def report(
+    config: dict,
+    codebook: str,
+    scores: str,
+    reliability: str,
+    problems: str,
+    models: list[str],
+    fits: list[str],
+    parameters: list[str],
+    predictions: list[str],
+    diagnostics: list[str],
+    out: str,
+) -> None:
+    """The self-contained HTML report."""
+    from intersession.report.html import render
+
+    book = load_codebook(codebook)
+    labels = {name: inst.label for name, inst in book.instruments.items()}
+    interval = config["report"]["interval"]
+    score_table = read_table(scores)
+    rel = read_table(reliability)
+    rel["mean"] = [score_table[n].mean() for n in rel["instrument"]]
+    rel["sd"] = [score_table[n].std() for n in rel["instrument"]]
+    sections = [
+        _model_section(*args, labels, interval)
+        for args in zip(models, fits, parameters, predictions, diagnostics, strict=True)
+    ]
+    problem_table = read_table(problems)
+    first = sections[0]["provenance"]
+    context = {
+        "title": config["report"]["title"],
+        "version": __version__,
+        "generated": dt.date.today().isoformat(),
+        "interval_pct": f"{interval:.0%}",
+        "study": {
+            "title": book.title,
+            "file": config["study"]["file"],
+            "codebook": codebook,
+            "n_clients": len(score_table),
+            "n_therapists": score_table["therapist"].nunique() if book.therapist else None,
+            "n_warnings": int((problem_table["severity"] == "warning").sum()),
+            "problems_file": problems,
+            "instruments": rel.to_dict("records"),
+        },
+        "models": sections,
+        "key_findings": key_findings(sections, interval),
+        "all_passed": bool(np.all([r["passed"] for s in sections for r in s["diagnostics"]])),
+        "provenance": {
+            "data_sha256": first["data_sha256"],
+            "seed": config["seed"],
+            "sampler": ", ".join(f"{k} {v}" for k, v in config["sampler"].items()),
+            "versions": first["versions"],
+        },
+    }
+    write_text(out, render(context))
+    log.info("wrote %s", out)

@@ -1,0 +1,36 @@
+rule validate:
+    input:
+        data=config["study"]["file"],
+        codebook=config["study"]["codebook"],
+    output:
+        clean=f"{RESULTS}/validated/items.csv",
+    log:
+        main=f"{LOGS}/validate.log",
+        problems=f"{RESULTS}/validated/problems.csv",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../scripts/validate.py"
+
+
+rule score:
+    input:
+        clean=rules.validate.output.clean,
+        codebook=config["study"]["codebook"],
+    output:
+        scores=f"{RESULTS}/scores/scores.csv",
+        reliability=f"{RESULTS}/scores/reliability.csv",
+    log:
+        f"{LOGS}/score.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../scripts/score.py"

@@ -1,0 +1,59 @@
+rule fit:
+    input:
+        unpack(model_declaration),
+        scores=rules.score.output.scores,
+        codebook=config["study"]["codebook"],
+        data=config["study"]["file"],
+    output:
+        fit=f"{RESULTS}/fits/{{model}}.nc",
+    log:
+        f"{LOGS}/fit/{{model}}.log",
+    conda:
+        "../../environment.yml"
+    threads: config["sampler"]["chains"]
+    resources:
+        mem_mb=fit_memory_mb,
+        runtime=60,
+    params:
+        sampler=config["sampler"],
+        seed=config["seed"],
+        models_dir=MODELS_DIR,
+    script:
+        "../scripts/fit.py"
+
+
+rule diagnose:
+    input:
+        fit=rules.fit.output.fit,
+    output:
+        table=f"{RESULTS}/diagnostics/{{model}}.csv",
+    log:
+        f"{LOGS}/diagnose/{{model}}.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../scripts/diagnose.py"
+
+
+rule effects:
+    input:
+        fit=rules.fit.output.fit,
+    output:
+        parameters=f"{RESULTS}/effects/{{model}}/parameters.csv",
+        predictions=f"{RESULTS}/effects/{{model}}/predictions.csv",
+    log:
+        f"{LOGS}/effects/{{model}}.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        interval=config["report"]["interval"],
+    script:
+        "../scripts/effects.py"

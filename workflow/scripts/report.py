@@ -1,0 +1,19 @@
+"""Rule report: the self-contained HTML report (see intersession.steps)."""
+
+from intersession import steps
+from intersession.logs import step_log
+
+with step_log(snakemake.log[0], "report"):
+    steps.report(
+        config=snakemake.params.config,
+        codebook=snakemake.input.codebook,
+        scores=snakemake.input.scores,
+        reliability=snakemake.input.reliability,
+        problems=snakemake.params.problems,
+        models=snakemake.config["models"],
+        fits=list(snakemake.input.fits),
+        parameters=list(snakemake.input.parameters),
+        predictions=list(snakemake.input.predictions),
+        diagnostics=list(snakemake.input.diagnostics),
+        out=snakemake.output.html,
+    )
