@@ -140,28 +140,12 @@ def effects(fit_path: str, interval: float, parameters_out: str, predictions_out
     import arviz as az
 
     from intersession.effects.parameters import parameter_table
-    from intersession.effects.predictions import interaction_terms, predicted_lines
+    from intersession.effects.predictions import COLUMNS, interaction_terms, predicted_lines
 
     idata = az.from_netcdf(fit_path, engine="h5netcdf")
     write_csv(parameters_out, parameter_table(idata, interval))
     lines = [predicted_lines(idata, f, m, interval=interval) for f, m in interaction_terms(idata)]
-    write_csv(
-        predictions_out,
-        pd.concat(lines)
-        if lines
-        else pd.DataFrame(
-            columns=[
-                "focal",
-                "focal_value",
-                "moderator",
-                "moderator_level",
-                "moderator_value",
-                "mean",
-                "lower",
-                "upper",
-            ]
-        ),
-    )
+    write_csv(predictions_out, pd.concat(lines) if lines else pd.DataFrame(columns=COLUMNS))
 
 
 def _term_label(term: str, labels: dict[str, str]) -> str:

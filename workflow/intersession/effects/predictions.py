@@ -15,6 +15,16 @@ import pandas as pd
 from intersession.effects.parameters import outcome_name, scaling
 
 MODERATOR_LEVELS = {"-1 SD": -1.0, "mean": 0.0, "+1 SD": 1.0}
+COLUMNS = [
+    "focal",
+    "focal_value",
+    "moderator",
+    "moderator_level",
+    "moderator_value",
+    "mean",
+    "lower",
+    "upper",
+]
 
 
 def interaction_terms(idata: az.InferenceData) -> list[tuple[str, str]]:
@@ -59,4 +69,4 @@ def predicted_lines(
                     "upper": upper[i],
                 }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=COLUMNS)
