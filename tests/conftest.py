@@ -20,6 +20,12 @@ def default_codebook():
     return load_codebook(DEFAULT_STUDY / "codebook.yaml")
 
 
+@pytest.fixture(scope="session")
+def multisite_codebook():
+    """The default instruments with site and session columns."""
+    return load_codebook(ROOT / "tests" / "designs" / "multisite_codebook.yaml")
+
+
 @pytest.fixture
 def tiny_codebook(tmp_path):
     """Two instruments: a (3 items, 1-5, a3 reversed) and b (2 items, 1-7), code -9 missing."""

@@ -27,7 +27,7 @@ GROUPS = {
 def make_model(default_codebook):
     """Build a fresh model per fit: after sample_posterior_predictive(extend_inferencedata=True)
     a PyMC 5.28 model no longer compiles its logp, so a model is never sampled twice."""
-    items, _ = validate_study(DEFAULT_STUDY / "study.csv", default_codebook)
+    items, _, _ = validate_study(DEFAULT_STUDY / "study.csv", default_codebook)
     spec = load_model(ROOT / "models", "isp_actions", default_codebook)
     data = prepare_data(spec, score_study(items, default_codebook))
     return lambda: build_model(spec, data)

@@ -15,7 +15,7 @@ from tests.conftest import DEFAULT_STUDY, ROOT
 
 @pytest.fixture(scope="module")
 def scores(default_codebook):
-    items, _ = validate_study(DEFAULT_STUDY / "study.csv", default_codebook)
+    items, _, _ = validate_study(DEFAULT_STUDY / "study.csv", default_codebook)
     return score_study(items, default_codebook)
 
 
@@ -34,6 +34,7 @@ def test_declared_models_build_with_finite_logp_and_gradient(name, default_codeb
     assert model.coords["term"] == spec.terms
     assert len(model.coords["therapist"]) == 10
     assert len(model.coords["obs_id"]) == 81
+    assert data.groups == ("therapist",)  # one row per client, no site column
     point = model.initial_point()
     assert np.isfinite(model.compile_logp()(point))
     assert np.all(np.isfinite(model.compile_dlogp()(point)))
@@ -69,9 +70,12 @@ def test_therapist_intercepts_need_three_therapists(default_codebook, scores):
     two = scores.assign(therapist=np.where(np.arange(len(scores)) % 2, "T1", "T2"))
     data = prepare_data(spec, two)
     assert data.groups == ()
-    assert data.notes[0] == (
+    assert data.notes == (
+        "client intercepts left out: one row per client, so its intercept cannot be told "
+        "apart from the residual",
         "therapist intercepts left out: 2 therapist(s) in the data, "
-        "fewer than the 3 needed to estimate their SD"
+        "fewer than the 3 needed to estimate their SD",
+        "site intercepts left out: the study has no site column",
     )
     assert "sd_therapist" not in {rv.name for rv in build_model(spec, data).free_RVs}
 

@@ -63,7 +63,7 @@ def test_reliability_table_of_default_study(default_codebook):
     from intersession.data.validate import validate_study
     from tests.conftest import DEFAULT_STUDY
 
-    items, _ = validate_study(DEFAULT_STUDY / "study.csv", default_codebook)
+    items, _, _ = validate_study(DEFAULT_STUDY / "study.csv", default_codebook)
     table = reliability_table(items, default_codebook).set_index("instrument")
     assert table["n_scored"].tolist() == [81] * 5
     assert table.loc["self_alliance", "n_items"] == 4

@@ -6,16 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from intersession.data.read import StudyFileError, read_study
 from intersession.data.validate import (
     StudyDataError,
     clean_items,
     format_problems,
-    read_raw_csv,
     validate_study,
 )
 from tests.conftest import DEFAULT_STUDY
 
-TINY = "id,ther,a1,a2,a3,b1,b2,note\nc1,t1,1,2,3,4,5,x\nc2,t1,5,-9,1,7,1,\nc3,t2,2,2,2,,3,\n"
+TINY = "id,ther,a1,a2,a3,b1,b2,note\nc1,t1,1,2,3,4,5,x\nc2,t1,5,-9,1,7,1,\nc3,t2,2,3,2,,3,\n"
 
 
 def write(tmp_path, text, name="study.csv"):
@@ -25,14 +25,14 @@ def write(tmp_path, text, name="study.csv"):
 
 
 def test_default_study_is_valid(default_codebook):
-    items, problems = validate_study(DEFAULT_STUDY / "study.csv", default_codebook)
+    items, problems, _ = validate_study(DEFAULT_STUDY / "study.csv", default_codebook)
     assert len(items) == 81
     assert problems.empty
     assert items["therapist"].nunique() == 10
 
 
 def test_clean_items_sets_missing_codes_and_blanks_to_nan(tmp_path, tiny_codebook):
-    items, problems = validate_study(write(tmp_path, TINY), tiny_codebook)
+    items, problems, _ = validate_study(write(tmp_path, TINY), tiny_codebook)
     assert items.columns.tolist() == ["client", "therapist", "a1", "a2", "a3", "b1", "b2"]
     assert np.isnan(items.loc[1, "a2"]) and np.isnan(items.loc[2, "b1"])
     assert items.loc[0, "a3"] == 3.0
@@ -54,7 +54,8 @@ def test_every_problem_is_reported_with_row_and_column(tmp_path, tiny_codebook):
     before = hashlib.sha256(path.read_bytes()).hexdigest()
     with pytest.raises(StudyDataError) as err:
         validate_study(path, tiny_codebook)
-    found = err.value.problems[["row", "column", "value", "rule"]].values.tolist()
+    errors = err.value.problems.query("severity == 'error'")
+    found = errors[["row", "column", "value", "rule"]].values.tolist()
     assert found == [
         ["", "b2", "", "column_in_dataframe"],
         [3, "a1", "9", "response_option"],
@@ -63,7 +64,12 @@ def test_every_problem_is_reported_with_row_and_column(tmp_path, tiny_codebook):
         [4, "a3", "2.5", "response_option"],
         [5, "ther", "t3", "one_therapist_per_client"],
     ]
-    assert str(err.value).startswith(f"{path}: 6 error(s), 0 warning(s); no model was fitted.")
+    warnings = err.value.problems.query("severity == 'warning'")
+    assert warnings[["column", "rule"]].values.tolist() == [
+        ["a2", "item_constant"],
+        ["b1", "item_constant"],
+    ]
+    assert str(err.value).startswith(f"{path}: 6 error(s), 2 warning(s); no model was fitted.")
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
 
 
@@ -92,14 +98,14 @@ def test_message_names_file_row_column_value_expected_and_fix(tmp_path, tiny_cod
 def test_non_utf8_file_is_refused_with_a_fix(tmp_path, tiny_codebook):
     path = tmp_path / "latin1.csv"
     path.write_bytes("id,ther,a1\nJos\xe9,t1,1\n".encode("latin-1"))
-    with pytest.raises(StudyDataError, match=r"not UTF-8 text .* save the file as 'CSV UTF-8'"):
-        read_raw_csv(path)
+    with pytest.raises(StudyFileError, match=r"not UTF-8 text .* save the file as 'CSV UTF-8'"):
+        read_study(path)
 
 
 def test_utf8_bom_is_accepted(tmp_path, tiny_codebook):
     path = tmp_path / "bom.csv"
     path.write_bytes(TINY.encode("utf-8-sig"))
-    items, _ = validate_study(path, tiny_codebook)
+    items, _, _ = validate_study(path, tiny_codebook)
     assert items["client"].tolist() == ["c1", "c2", "c3"]
 
 

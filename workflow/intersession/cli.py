@@ -12,15 +12,21 @@ from intersession.atomic import write_csv, write_text
 
 def _simulate(args: argparse.Namespace) -> int:
     from intersession.data.codebook import load_codebook
-    from intersession.data.simulate import simulate_study
+    from intersession.data.simulate import Design, simulate_study
 
     codebook = load_codebook(args.codebook)
-    study, truth = simulate_study(
-        codebook, n_clients=args.clients, n_therapists=args.therapists, seed=args.seed
+    design = Design(
+        n_clients=args.clients,
+        n_therapists=args.therapists,
+        n_sites=args.sites,
+        n_sessions=args.sessions,
+        dropout_share=args.dropout,
+        missed_share=args.missed,
     )
+    study, truth = simulate_study(codebook, design, seed=args.seed)
     write_csv(args.out, study)
     write_text(args.truth, yaml.safe_dump(truth, sort_keys=False))
-    print(f"wrote {len(study)} clients to {args.out} and the generating truth to {args.truth}")
+    print(f"wrote {len(study)} rows to {args.out} and the generating truth to {args.truth}")
     return 0
 
 
@@ -35,8 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
         "simulate",
         help="simulate a study like Quirk, Smith & Owen (2018) with its generating truth",
         description="Write item-level data for the instruments of a codebook (which must "
-        "name self_alliance, other_alliance, isp_thoughts, isp_actions and progress) and, "
-        "beside it, the truth that generated it.",
+        "name self_alliance, other_alliance, isp_thoughts, isp_actions and progress, and "
+        "declare site and session columns if the design has them) and, beside it, the "
+        "truth that generated it.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     sim.add_argument("--codebook", required=True, help="codebook YAML declaring the items")
@@ -44,6 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--truth", required=True, help="YAML file for the generating truth")
     sim.add_argument("--clients", type=int, default=81, help="number of clients")
     sim.add_argument("--therapists", type=int, default=10, help="number of therapists")
+    sim.add_argument("--sites", type=int, default=0, help="number of sites (0: no site level)")
+    sim.add_argument("--sessions", type=int, default=1, help="sessions per client")
+    sim.add_argument(
+        "--dropout", type=float, default=0.15, help="share of clients who stop early (sessions > 1)"
+    )
+    sim.add_argument(
+        "--missed", type=float, default=0.05, help="share of sessions missed (sessions > 1)"
+    )
     sim.add_argument("--seed", type=int, default=2018, help="integer seed")
     sim.set_defaults(func=_simulate)
     return parser

@@ -17,14 +17,20 @@ import xarray as xr
 from intersession import __version__
 from intersession.atomic import write_csv, write_text
 from intersession.data.codebook import load_codebook
+from intersession.data.read import study_format
 from intersession.data.score import reliability_table, score_study
 from intersession.data.validate import StudyDataError, validate_study
 from intersession.provenance import derive_seed, file_sha256, object_digest
 
 log = logging.getLogger("intersession")
 
-ID_DTYPES = {"client": str, "therapist": str}
-PARAMETER_LABELS = {"sd_therapist": "SD of therapist intercepts", "sigma": "Residual SD"}
+ID_DTYPES = {"client": str, "therapist": str, "site": str}
+PARAMETER_LABELS = {
+    "sd_client": "SD of client intercepts",
+    "sd_therapist": "SD of therapist intercepts",
+    "sd_site": "SD of site intercepts",
+    "sigma": "Residual SD",
+}
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -32,17 +38,19 @@ def read_table(path: str | Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=ID_DTYPES)
 
 
-def validate(data: str, codebook: str, items_out: str, problems_out: str) -> None:
+def validate(
+    data: str, codebook: str, items_out: str, problems_out: str, sheet: str | None = None
+) -> None:
     """Validate the study file; write the problems table always, clean items only if valid."""
     book = load_codebook(codebook)
     try:
-        items, problems = validate_study(data, book)
+        items, problems, raw = validate_study(data, book, sheet)
     except StudyDataError as err:
         write_csv(problems_out, err.problems)
         raise
     write_csv(problems_out, problems)
     write_csv(items_out, items)
-    log.info("%s: %d rows valid, %d warning(s)", data, len(items), len(problems))
+    log.info("%s (%s): %d rows valid, %d warning(s)", data, raw.format, len(items), len(problems))
 
 
 def score(items: str, codebook: str, scores_out: str, reliability_out: str) -> None:
@@ -105,6 +113,7 @@ def fit(
             "model": model,
             "label": spec.label,
             "data_file": data_file,
+            "data_format": study_format(data_file),
             "data_sha256": file_sha256(data_file),
             "codebook_sha256": file_sha256(codebook),
             "config_digest": object_digest(config),
@@ -265,8 +274,11 @@ def report(
             "title": book.title,
             "file": config["study"]["file"],
             "codebook": codebook,
-            "n_clients": len(score_table),
+            "n_rows": len(score_table),
+            "n_clients": score_table["client"].nunique(),
             "n_therapists": score_table["therapist"].nunique() if book.therapist else None,
+            "n_sites": score_table["site"].nunique() if "site" in score_table else None,
+            "max_sessions": int(score_table.groupby("client").size().max()),
             "n_warnings": int((problem_table["severity"] == "warning").sum()),
             "problems_file": problems,
             "instruments": rel.to_dict("records"),

@@ -13,6 +13,8 @@ rule validate:
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        sheet=config["study"].get("sheet"),
     script:
         "../scripts/validate.py"
 

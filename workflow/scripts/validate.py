@@ -9,4 +9,5 @@ with step_log(snakemake.log.main, "validate"):
         snakemake.input.codebook,
         snakemake.output.clean,
         snakemake.log.problems,
+        sheet=snakemake.params.sheet,
     )

@@ -1,4 +1,5 @@
-"""The codebook: which columns identify clients and therapists, and each instrument's items.
+"""The codebook: which columns hold each role (client, therapist, site, session) and each
+instrument's items (or its ready-made scale score).
 
 Item counts, response ranges and reverse-keyed items are assumptions about a study, so
 they live in the codebook (YAML), never in code.
@@ -11,19 +12,27 @@ from pathlib import Path
 
 from intersession.schema import DeclarationError, check, load_yaml
 
+ROLES = ("client", "therapist", "site", "session")
+ID_ROLES = ("client", "therapist", "site")
+
 
 @dataclass(frozen=True)
 class Instrument:
-    """One scale: its item columns, response range, reverse-keyed items and missing codes."""
+    """One scale: its item columns (or score column), range, reverse-keyed items, codes."""
 
     name: str
     label: str
     items: tuple[str, ...]
-    low: int
-    high: int
+    score: str | None
+    low: float
+    high: float
     reverse: tuple[str, ...]
     missing_codes: tuple[float, ...]
     min_answered: int
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (self.score,) if self.score else self.items
 
 
 @dataclass(frozen=True)
@@ -32,18 +41,22 @@ class Codebook:
 
     path: str
     title: str
-    client: str
-    therapist: str | None
+    roles: dict[str, str]  # role -> the study file's column
+    crossed: frozenset[str]
     instruments: dict[str, Instrument]
 
     @property
+    def client(self) -> str:
+        return self.roles["client"]
+
+    @property
+    def therapist(self) -> str | None:
+        return self.roles.get("therapist")
+
+    @property
     def id_roles(self) -> dict[str, str]:
-        """Role (``client``, ``therapist``) -> the study file's column for it."""
-        return {
-            role: col
-            for role, col in (("client", self.client), ("therapist", self.therapist))
-            if col
-        }
+        """ID roles (client, therapist, site) present in the study -> their columns."""
+        return {role: col for role, col in self.roles.items() if role in ID_ROLES}
 
     @property
     def id_columns(self) -> list[str]:
@@ -51,53 +64,60 @@ class Codebook:
 
     @property
     def item_columns(self) -> list[str]:
-        return [item for inst in self.instruments.values() for item in inst.items]
+        return [column for inst in self.instruments.values() for column in inst.columns]
+
+
+def _instrument(name: str, spec: dict, global_codes: list, problems: list) -> Instrument:
+    low, high = spec["range"]
+    if low >= high:
+        problems.append(f"instrument '{name}': range {spec['range']} must be [lowest, highest]")
+    items = tuple(spec.get("items", ()))
+    score = spec.get("score")
+    if bool(items) == bool(score):
+        problems.append(f"instrument '{name}': give either 'items' or 'score', not both or neither")
+    unknown = sorted(set(spec["reverse"]) - set(items))
+    if unknown:
+        problems.append(f"instrument '{name}': reverse-keyed {unknown} are not among its items")
+    min_answered = spec.get("min_answered", max(1, len(items) - 1))
+    if items and min_answered > len(items):
+        problems.append(
+            f"instrument '{name}': min_answered {min_answered} exceeds its {len(items)} items"
+        )
+    return Instrument(
+        name=name,
+        label=spec.get("label", name.replace("_", " ")),
+        items=items,
+        score=score,
+        low=low,
+        high=high,
+        reverse=tuple(spec["reverse"]),
+        missing_codes=tuple(global_codes) + tuple(spec.get("missing_codes", ())),
+        min_answered=min_answered,
+    )
 
 
 def load_codebook(path: str | Path) -> Codebook:
     """Read and check a codebook; raise :class:`DeclarationError` naming every problem."""
     doc = check(load_yaml(path), "codebook", str(path))
-    problems = []
-    seen: dict[str, str] = {}
-    instruments = {}
-    for name, spec in doc["instruments"].items():
-        low, high = spec["range"]
-        if low >= high:
-            problems.append(f"instrument '{name}': range {spec['range']} must be [lowest, highest]")
-        for item in spec["items"]:
-            if item in seen:
-                problems.append(f"item '{item}' is listed under both '{seen[item]}' and '{name}'")
-            seen[item] = name
-        unknown = sorted(set(spec["reverse"]) - set(spec["items"]))
-        if unknown:
-            problems.append(f"instrument '{name}': reverse-keyed {unknown} are not among its items")
-        n_items = len(spec["items"])
-        min_answered = spec.get("min_answered", max(1, n_items - 1))
-        if min_answered > n_items:
-            problems.append(
-                f"instrument '{name}': min_answered {min_answered} exceeds its {n_items} items"
-            )
-        codes = tuple(doc["missing_codes"]) + tuple(spec.get("missing_codes", ()))
-        instruments[name] = Instrument(
-            name=name,
-            label=spec.get("label", name.replace("_", " ")),
-            items=tuple(spec["items"]),
-            low=low,
-            high=high,
-            reverse=tuple(spec["reverse"]),
-            missing_codes=codes,
-            min_answered=min_answered,
-        )
-    ids = [doc["columns"]["client"], doc["columns"].get("therapist")]
-    clash = sorted(set(filter(None, ids)) & set(seen))
-    if clash:
-        problems.append(f"columns {clash} are declared both as IDs and as items")
+    problems: list[str] = []
+    instruments = {
+        name: _instrument(name, spec, doc["missing_codes"], problems)
+        for name, spec in doc["instruments"].items()
+    }
+    owner: dict[str, str] = {f"{col}": f"role '{role}'" for role, col in doc["columns"].items()}
+    for inst in instruments.values():
+        for column in inst.columns:
+            if column in owner:
+                problems.append(
+                    f"column '{column}' is used by both {owner[column]} and '{inst.name}'"
+                )
+            owner[column] = f"'{inst.name}'"
     if problems:
         raise DeclarationError(f"{path}: " + "; ".join(problems))
     return Codebook(
         path=str(path),
         title=doc.get("title", Path(path).parent.name),
-        client=doc["columns"]["client"],
-        therapist=doc["columns"].get("therapist"),
+        roles={role: doc["columns"][role] for role in ROLES if role in doc["columns"]},
+        crossed=frozenset(doc["crossed"]),
         instruments=instruments,
     )

@@ -52,6 +52,45 @@ def mcdonald_omega(items: np.ndarray) -> float:
     items = np.asarray(items, dtype=float)
     if items.shape[1] < 3:
         return float("nan")  # a one-factor model needs at least three items to be identified
-    loadings, psi = one_factor_ml(np.cov(items, rowvar=False))
+    return _omega_of_covariance(np.cov(items, rowvar=False))
+
+
+def _omega_of_covariance(cov: np.ndarray) -> float:
+    loadings, psi = one_factor_ml(cov)
     common = loadings.sum() ** 2
     return float(common / (common + psi.sum()))
+
+
+def _nearest_positive_definite(cov: np.ndarray, floor: float = 1e-6) -> np.ndarray:
+    values, vectors = np.linalg.eigh((cov + cov.T) / 2)
+    return (vectors * np.maximum(values, floor * max(values.max(), floor))) @ vectors.T
+
+
+def multilevel_omega(items: np.ndarray, clients: np.ndarray) -> tuple[float, float]:
+    """Within-client and between-client omega of repeated item responses.
+
+    The item covariance is split into a pooled within-client matrix S_W and a between-client
+    matrix Sigma_B = (S_B* - S_W) / c, with S_B* the size-weighted covariance of client means
+    and c the average cluster size correction (Muthen, 1994, MUML); a one-factor model is
+    fitted to each (Geldhof, Preacher & Zyphur, 2014). Omega within describes how reliably
+    the scale measures session-to-session change of a client; omega between how reliably it
+    orders clients. Clients with one response add nothing within. Returns NaN where a level
+    has too little information (fewer than 3 items, or fewer than 2 clients with 2+ rows).
+    """
+    items = np.asarray(items, dtype=float)
+    clients = np.asarray(clients)
+    n, k = items.shape
+    codes = np.unique(clients, return_inverse=True)[1]
+    sizes = np.bincount(codes)
+    groups = len(sizes)
+    if k < 3 or groups < 2 or (sizes >= 2).sum() < 2:
+        return float("nan"), float("nan")
+    means = np.stack([np.bincount(codes, weights=items[:, j]) / sizes for j in range(k)], axis=1)
+    within_dev = items - means[codes]
+    s_within = within_dev.T @ within_dev / (n - groups)
+    grand = items.mean(axis=0)
+    between_dev = (means - grand) * np.sqrt(sizes)[:, None]
+    s_between = between_dev.T @ between_dev / (groups - 1)
+    c = (n**2 - (sizes**2).sum()) / (n * (groups - 1))
+    sigma_between = _nearest_positive_definite((s_between - s_within) / c)
+    return _omega_of_covariance(s_within), _omega_of_covariance(sigma_between)

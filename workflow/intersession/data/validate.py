@@ -1,14 +1,20 @@
 """Validate a study file against its codebook, reporting every problem at once.
 
-The raw file is only read, never written. Each problem names the file, the row number
-the user sees in a spreadsheet (header = row 1), the column, the offending value, the
-rule, what was expected and how to fix it. Errors stop the workflow before any fit;
-warnings are reported and the run goes on.
+The raw file is only read, never written. Each problem names the file, the row number the
+user sees in their own tool (spreadsheet row, header = row 1; or SPSS case number), the
+column, the offending value, the rule, what was expected and how to fix it. Errors stop the
+workflow before any fit; warnings are reported and the run goes on.
+
+Cell checks run as a pandera schema (one per severity); checks across rows (duplicates,
+nesting, ID spellings, session order) are frame-level pandera checks that mark the cells
+at fault.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,12 +22,12 @@ import pandas as pd
 import pandera.pandas as pa
 
 from intersession.data.codebook import Codebook, Instrument
+from intersession.data.read import RawStudy, read_study
 from intersession.errors import InputError
 
 log = logging.getLogger(__name__)
 
 PROBLEM_COLUMNS = ["severity", "file", "row", "column", "value", "rule", "expected", "fix"]
-HEADER_ROWS = 1  # a CSV's first line holds the column names, so data row i is line i + 2
 
 
 class StudyDataError(InputError):
@@ -32,183 +38,359 @@ class StudyDataError(InputError):
         self.problems = problems
 
 
-def read_raw_csv(path: str | Path) -> pd.DataFrame:
-    """Read a CSV as text, cell for cell, so that validation sees what the user typed."""
-    try:
-        return pd.read_csv(
-            path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig"
-        )
-    except UnicodeDecodeError as err:
-        raise StudyDataError(
-            f"{path}: not UTF-8 text (byte {err.start}); save the file as 'CSV UTF-8' and rerun",
-            pd.DataFrame(columns=PROBLEM_COLUMNS),
-        ) from err
+@dataclass(frozen=True)
+class Rule:
+    severity: str
+    expected: Callable[[str, Codebook], str]
+    fix: str
 
 
-def _as_number(cells: pd.Series) -> pd.Series:
-    return pd.to_numeric(cells.str.strip(), errors="coerce")
+def _text(cells: pd.Series) -> pd.Series:
+    return cells.astype(str).str.strip()
 
 
-def _is_blank(cells: pd.Series) -> pd.Series:
-    return cells.str.strip() == ""
+def _number(cells: pd.Series) -> pd.Series:
+    return pd.to_numeric(_text(cells), errors="coerce")
 
 
-def _is_response_or_missing(instrument: Instrument):
+def _blank(cells: pd.Series) -> pd.Series:
+    return _text(cells) == ""
+
+
+def _decimal_comma(cells: pd.Series) -> pd.Series:
+    return _text(cells).str.fullmatch(r"[-+]?\d+,\d+")
+
+
+def _instrument_of(column: str, codebook: Codebook) -> Instrument | None:
+    return next((i for i in codebook.instruments.values() if column in i.columns), None)
+
+
+def _options(column: str, codebook: Codebook) -> str:
+    inst = _instrument_of(column, codebook)
+    codes = ", ".join(f"{c:g}" for c in inst.missing_codes)
+    kind = "a number" if inst.score else "a whole number"
+    return (
+        f"{kind} from {inst.low:g} to {inst.high:g}"
+        + (f", a missing code ({codes})" if codes else "")
+        + " or an empty cell"
+    )
+
+
+def _fixed(text: str) -> Callable[[str, Codebook], str]:
+    return lambda column, codebook: text
+
+
+RULES: dict[str, Rule] = {
+    "column_in_dataframe": Rule(
+        "error",
+        lambda column, codebook: f"a column named '{column}' (declared in the codebook)",
+        "add the column to the file, or correct its name in the codebook",
+    ),
+    "id_present": Rule(
+        "error", _fixed("a non-empty ID"), "fill in the ID, or delete the row if it is no response"
+    ),
+    "decimal_comma": Rule(
+        "error", _options, "write the number with a decimal point (3.5, not 3,5)"
+    ),
+    "numeric": Rule(
+        "error", _options, "correct the value; use a missing code or leave it empty if unknown"
+    ),
+    "response_option": Rule(
+        "error", _options, "correct the value, or declare it as a missing code in the codebook"
+    ),
+    "session_number": Rule(
+        "error",
+        _fixed("a session number (e.g. 1, 2, 3)"),
+        "write the session as a number; rows without a session belong to no occasion",
+    ),
+    "one_row_per_client": Rule(
+        "error",
+        _fixed("one row per client"),
+        "remove the duplicated row, or give the clients distinct IDs",
+    ),
+    "one_row_per_client_session": Rule(
+        "error",
+        _fixed("one row per client and session"),
+        "remove the duplicated row, or correct its session number",
+    ),
+    "one_therapist_per_client": Rule(
+        "error",
+        _fixed("the same therapist as in this client's first row"),
+        "correct the therapist ID, or declare 'clients_across_therapists' under 'crossed' "
+        "in the codebook if clients really change therapist",
+    ),
+    "one_site_per_therapist": Rule(
+        "error",
+        _fixed("the same site as in this therapist's first row"),
+        "correct the site ID, or declare 'therapists_across_sites' under 'crossed' in the "
+        "codebook if therapists really work at several sites",
+    ),
+    "id_case": Rule(
+        "error",
+        _fixed("the ID spelled as in its first row (IDs that differ only in case are ambiguous)"),
+        "write the ID with the same upper and lower case letters in every row",
+    ),
+    "id_spaces": Rule(
+        "warning",
+        _fixed("the ID without leading or trailing spaces"),
+        "read as the same ID without the spaces; remove them to silence this warning",
+    ),
+    "session_order": Rule(
+        "warning",
+        _fixed("sessions of a client in increasing order"),
+        "none needed: rows are sorted by session for the analysis",
+    ),
+    "item_constant": Rule(
+        "warning",
+        _fixed("an item whose answers vary between rows"),
+        "check the column; a constant item adds nothing to its scale's reliability",
+    ),
+    "too_few_items": Rule(
+        "warning",
+        lambda column, codebook: (
+            f"at least {codebook.instruments[column].min_answered} answered items of '{column}'"
+        ),
+        "the scale score of this row is missing and the row is left out of models using it",
+    ),
+    "unknown_column": Rule(
+        "warning",
+        _fixed("a column declared in the codebook"),
+        "ignored; declare it in the codebook if it should be used",
+    ),
+}
+
+
+def _response_or_missing(inst: Instrument):
     def check(cells: pd.Series) -> pd.Series:
-        value = _as_number(cells)
-        option = (value == np.round(value)) & value.between(instrument.low, instrument.high)
-        return value.isna() | option | value.isin(instrument.missing_codes)
+        value = _number(cells)
+        whole = (value == np.round(value)) | bool(inst.score)
+        return (
+            value.isna()
+            | (whole & value.between(inst.low, inst.high))
+            | value.isin(inst.missing_codes)
+        )
 
     return check
 
 
-def _ids(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """The ID columns, stripped, of rows where all of them are filled in."""
-    ids = frame[columns].apply(lambda s: s.str.strip())
-    return ids[(ids != "").all(axis=1)]
-
-
-def _one_therapist_per_client(codebook: Codebook):
-    """Flag rows that list a client under another therapist than the client's first row."""
-    client, therapist = codebook.client, codebook.therapist
-
-    def check(frame: pd.DataFrame) -> pd.DataFrame:
-        ok = pd.DataFrame(True, index=frame.index, columns=frame.columns)
-        if {client, therapist} <= set(frame.columns):
-            ids = _ids(frame, [client, therapist])
-            first = ids.groupby(client)[therapist].transform("first")
-            ok.loc[ids.index[ids[therapist] != first], therapist] = False
-        return ok
-
-    return check
-
-
-def _unique_client(codebook: Codebook):
-    """Flag every row of a client listed more than once (under the same therapist)."""
-    client = codebook.client
-    columns = codebook.id_columns
+def _frame_check(columns: list[str], flag: Callable[[pd.DataFrame], pd.Series], target: str):
+    """A frame-level check that marks ``target`` in the rows where ``flag`` is True."""
 
     def check(frame: pd.DataFrame) -> pd.DataFrame:
         ok = pd.DataFrame(True, index=frame.index, columns=frame.columns)
         if set(columns) <= set(frame.columns):
-            ids = _ids(frame, columns)
-            repeated = ids.duplicated(keep=False)  # same client and therapist
-            ok.loc[ids.index[repeated], client] = False
+            ok.loc[flag(frame), target] = False
         return ok
 
     return check
 
 
-def build_schema(codebook: Codebook) -> pa.DataFrameSchema:
-    """A pandera schema of the raw (text) study file, derived from the codebook."""
-    columns = {
-        name: pa.Column(checks=pa.Check(lambda s: ~_is_blank(s), name="id_present"))
-        for name in codebook.id_columns
-    }
-    for instrument in codebook.instruments.values():
-        for item in instrument.items:
-            columns[item] = pa.Column(
-                checks=[
-                    pa.Check(lambda s: _is_blank(s) | _as_number(s).notna(), name="numeric"),
-                    pa.Check(_is_response_or_missing(instrument), name="response_option"),
-                ]
-            )
-    frame_checks = [pa.Check(_unique_client(codebook), name="one_row_per_client")]
-    if codebook.therapist:
-        frame_checks.append(
-            pa.Check(_one_therapist_per_client(codebook), name="one_therapist_per_client")
+def _filled_ids(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    ids = frame[columns].apply(_text)
+    return ids[(ids != "").all(axis=1)]
+
+
+def _differs_from_first(parent: str, child: str):
+    """Rows whose ``child`` ID differs from the one in the first row of their ``parent``."""
+
+    def flag(frame: pd.DataFrame) -> pd.Series:
+        ids = _filled_ids(frame, [parent, child])
+        first = ids.groupby(parent)[child].transform("first")
+        return frame.index.isin(ids.index[ids[child] != first])
+
+    return flag
+
+
+def _duplicated(columns: list[str]):
+    def flag(frame: pd.DataFrame) -> pd.Series:
+        ids = _filled_ids(frame, columns)
+        return frame.index.isin(ids.index[ids.duplicated(keep=False)])
+
+    return flag
+
+
+def _case_variant(column: str):
+    """Rows whose ID differs from the ID's first spelling only by upper/lower case."""
+
+    def flag(frame: pd.DataFrame) -> pd.Series:
+        ids = _text(frame[column])
+        first = ids.groupby(ids.str.casefold()).transform("first")
+        return ((ids != first) & (ids != "")).to_numpy()
+
+    return flag
+
+
+def _session_out_of_order(client: str, session: str):
+    def flag(frame: pd.DataFrame) -> pd.Series:
+        number, client_ids = _number(frame[session]), _text(frame[client])
+        highest_before = number.groupby(client_ids).cummax().groupby(client_ids).shift()
+        return (number < highest_before).to_numpy()
+
+    return flag
+
+
+def _checks(codebook: Codebook) -> dict[str, tuple[dict, list]]:
+    """Column and frame checks of the raw file, by severity."""
+    columns: dict[str, dict[str, list]] = {"error": {}, "warning": {}}
+
+    def add(severity, column, check):
+        columns[severity].setdefault(column, []).append(check)
+
+    for column in codebook.id_columns:
+        add("error", column, pa.Check(lambda s: ~_blank(s), name="id_present"))
+        add("warning", column, pa.Check(lambda s: (_text(s) == s) | _blank(s), name="id_spaces"))
+    if "session" in codebook.roles:
+        add(
+            "error",
+            codebook.roles["session"],
+            pa.Check(lambda s: _blank(s) | _number(s).notna(), name="session_number"),
         )
-    return pa.DataFrameSchema(columns, checks=frame_checks, strict=False)
-
-
-def _expected_and_fix(rule: str, column: str, codebook: Codebook) -> tuple[str, str]:
-    instrument = next(
-        (inst for inst in codebook.instruments.values() if column in inst.items), None
+    for inst in codebook.instruments.values():
+        for column in inst.columns:
+            add("error", column, pa.Check(lambda s: ~_decimal_comma(s), name="decimal_comma"))
+            add(
+                "error",
+                column,
+                pa.Check(
+                    lambda s: _blank(s) | _number(s).notna() | _decimal_comma(s), name="numeric"
+                ),
+            )
+            add("error", column, pa.Check(_response_or_missing(inst), name="response_option"))
+    roles = codebook.roles
+    frame_checks: dict[str, list] = {"error": [], "warning": []}
+    keys = [roles["client"]] + ([roles["session"]] if "session" in roles else [])
+    if "therapist" in roles and "clients_across_therapists" not in codebook.crossed:
+        keys.append(roles["therapist"])  # a second therapist is reported as a nesting error
+    frame_checks["error"].append(
+        pa.Check(
+            _frame_check(keys, _duplicated(keys), roles["client"]),
+            name="one_row_per_client_session" if "session" in roles else "one_row_per_client",
+        )
     )
-    codes = ", ".join(f"{c:g}" for c in instrument.missing_codes) if instrument else ""
-    options = (
-        f"a whole number from {instrument.low} to {instrument.high}"
-        + (f", a missing code ({codes})" if codes else "")
-        + " or an empty cell"
-        if instrument
-        else ""
-    )
-    table = {
-        "column_in_dataframe": (
-            f"a column named '{column}' (declared in the codebook)",
-            "add the column to the file, or correct its name in the codebook",
-        ),
-        "id_present": (
-            "a non-empty ID",
-            "fill in the ID, or delete the row if it is not a client's response",
-        ),
-        "numeric": (options, "correct the value; use a missing code or leave it empty if unknown"),
-        "response_option": (
-            options,
-            "correct the value, or declare it as a missing code in the codebook",
-        ),
-        "one_row_per_client": (
-            "one row per client",
-            "remove the duplicated row, or give the clients distinct IDs",
-        ),
-        "one_therapist_per_client": (
-            "the same therapist as in this client's first row",
-            "correct the therapist ID, or give the client in this row a distinct ID",
-        ),
+    nesting = [
+        ("client", "therapist", "clients_across_therapists", "one_therapist_per_client"),
+        ("therapist", "site", "therapists_across_sites", "one_site_per_therapist"),
+    ]
+    for parent, child, crossing, name in nesting:
+        if parent in roles and child in roles and crossing not in codebook.crossed:
+            pair = [roles[parent], roles[child]]
+            frame_checks["error"].append(
+                pa.Check(_frame_check(pair, _differs_from_first(*pair), roles[child]), name=name)
+            )
+    for column in codebook.id_columns:
+        frame_checks["error"].append(
+            pa.Check(_frame_check([column], _case_variant(column), column), name="id_case")
+        )
+    if "session" in roles:
+        pair = [roles["client"], roles["session"]]
+        frame_checks["warning"].append(
+            pa.Check(
+                _frame_check(pair, _session_out_of_order(*pair), roles["session"]),
+                name="session_order",
+            )
+        )
+    return {
+        severity: (
+            {column: pa.Column(checks=checks) for column, checks in columns[severity].items()},
+            frame_checks[severity],
+        )
+        for severity in ("error", "warning")
     }
-    return table[rule]
 
 
-def find_problems(frame: pd.DataFrame, codebook: Codebook, file: str) -> pd.DataFrame:
-    """Every problem in the raw ``frame``, one row each (see :data:`PROBLEM_COLUMNS`)."""
-    rows = []
+def _failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame:
     try:
-        build_schema(codebook).validate(frame, lazy=True)
+        schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:
-        cases = err.failure_cases
-        for case in cases.itertuples(index=False):
+        return err.failure_cases
+    return pd.DataFrame(columns=["check", "column", "failure_case", "index"])
+
+
+def _problem(raw: RawStudy, codebook: Codebook, rule: str, column: str, index) -> tuple:
+    spec = RULES[rule]
+    row = "" if index is None else raw.user_row(index)
+    value = "" if index is None else str(raw.frame.at[index, column])
+    return (
+        spec.severity,
+        raw.path,
+        row,
+        column,
+        value,
+        rule,
+        spec.expected(column, codebook),
+        spec.fix,
+    )
+
+
+def _answers(frame: pd.DataFrame, inst: Instrument, column: str) -> pd.Series:
+    """A column's numbers with the instrument's missing codes set to NaN."""
+    value = _number(frame[column])
+    return value.where(~value.isin(inst.missing_codes))
+
+
+def _too_few_items(raw: RawStudy, codebook: Codebook) -> list[tuple]:
+    rows = []
+    for inst in codebook.instruments.values():
+        if inst.score or not set(inst.items) <= set(raw.frame.columns):
+            continue
+        answered = sum(_answers(raw.frame, inst, item).notna().astype(int) for item in inst.items)
+        for index in raw.frame.index[answered < inst.min_answered]:
+            problem = list(_problem(raw, codebook, "too_few_items", inst.name, index))
+            problem[4] = f"{answered[index]} of {len(inst.items)} answered"
+            rows.append(tuple(problem))
+    return rows
+
+
+def _constant_items(raw: RawStudy, codebook: Codebook) -> list[tuple]:
+    return [
+        _problem(raw, codebook, "item_constant", item, None)
+        for inst in codebook.instruments.values()
+        for item in inst.items
+        if item in raw.frame.columns
+        and len(raw.frame) > 1
+        and _answers(raw.frame, inst, item).nunique() == 1
+    ]
+
+
+def find_problems(raw: RawStudy, codebook: Codebook) -> pd.DataFrame:
+    """Every problem in the raw study, one row each (see :data:`PROBLEM_COLUMNS`)."""
+    rows = []
+    for severity, (columns, frame_checks) in _checks(codebook).items():
+        schema = pa.DataFrameSchema(columns, checks=frame_checks, strict=False)
+        for case in _failures(schema, raw.frame).itertuples(index=False):
             rule = str(case.check)
             if rule == "column_in_dataframe":
-                column, row, value = str(case.failure_case), "", ""
-            else:
-                column = case.column
-                if isinstance(case.failure_case, dict):  # frame-level checks: {column: value}
-                    (column,) = case.failure_case
-                row = int(case.index) + HEADER_ROWS + 1
-                value = str(frame.at[int(case.index), column])
-            expected, fix = _expected_and_fix(rule, column, codebook)
-            rows.append(("error", file, row, column, value, rule, expected, fix))
-    declared = set(codebook.id_columns) | set(codebook.item_columns)
-    for column in frame.columns:
-        if column not in declared:
-            rows.append(
-                (
-                    "warning",
-                    file,
-                    "",
-                    column,
-                    "",
-                    "unknown_column",
-                    "a column declared in the codebook",
-                    "ignored; declare it in the codebook if it should be used",
-                )
-            )
+                if severity == "error":
+                    rows.append(_problem(raw, codebook, rule, str(case.failure_case), None))
+                continue
+            column = case.column
+            if isinstance(case.failure_case, dict):  # frame-level checks: {column: value}
+                (column,) = case.failure_case
+            rows.append(_problem(raw, codebook, rule, column, int(case.index)))
+    rows += _constant_items(raw, codebook) + _too_few_items(raw, codebook)
+    declared = set(codebook.roles.values()) | set(codebook.item_columns)
+    rows += [
+        _problem(raw, codebook, "unknown_column", column, None)
+        for column in raw.frame.columns
+        if column not in declared
+    ]
     problems = pd.DataFrame(rows, columns=PROBLEM_COLUMNS).drop_duplicates()
     order = problems["row"].map(lambda r: -1 if r == "" else r)
     return (
-        problems.assign(_order=order)
-        .sort_values(["_order", "column", "rule"])
-        .drop(columns="_order")
+        problems.assign(_severity=problems["severity"] != "error", _order=order)
+        .sort_values(["_severity", "_order", "column", "rule"])
+        .drop(columns=["_severity", "_order"])
         .reset_index(drop=True)
     )
 
 
-def format_problems(problems: pd.DataFrame, limit: int = 50) -> str:
-    """A readable listing, one line per problem (the full table is in the CSV)."""
+def format_problems(problems: pd.DataFrame, row_label: str = "row", limit: int = 50) -> str:
+    """A readable listing, two lines per problem (the full table is in the CSV)."""
     lines = []
     for p in problems.head(limit).itertuples(index=False):
-        where = f"row {p.row}, column '{p.column}'" if p.row != "" else f"column '{p.column}'"
-        value = f": value {p.value!r}" if p.row != "" else ""
+        has_row = p.row != "" and not pd.isna(p.row)
+        where = f"{row_label} {p.row}, column '{p.column}'" if has_row else f"column '{p.column}'"
+        value = f": value {p.value!r}" if has_row else ""
         lines.append(f"{p.severity.upper()} {p.file}, {where}{value} [{p.rule}]")
         lines.append(f"    expected {p.expected}; fix: {p.fix}")
     if len(problems) > limit:
@@ -217,28 +399,32 @@ def format_problems(problems: pd.DataFrame, limit: int = 50) -> str:
 
 
 def clean_items(frame: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
-    """IDs (named by role) stripped of spaces; items as numbers, missing codes set to NaN."""
-    out = pd.DataFrame({role: frame[col].str.strip() for role, col in codebook.id_roles.items()})
-    for instrument in codebook.instruments.values():
-        for item in instrument.items:
-            value = _as_number(frame[item])
-            out[item] = value.where(~value.isin(instrument.missing_codes))
+    """IDs (named by role) stripped of spaces, session and items as numbers, missing = NaN."""
+    out = pd.DataFrame({role: _text(frame[col]) for role, col in codebook.id_roles.items()})
+    if "session" in codebook.roles:
+        out["session"] = _number(frame[codebook.roles["session"]])
+    for inst in codebook.instruments.values():
+        for column in inst.columns:
+            out[column] = _answers(frame, inst, column)
     return out
 
 
-def validate_study(data_path: str | Path, codebook: Codebook) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (clean items, problems); raise :class:`StudyDataError` if any error was found."""
-    file = str(data_path)
-    frame = read_raw_csv(data_path)
-    problems = find_problems(frame, codebook, file)
+def validate_study(
+    data_path: str | Path, codebook: Codebook, sheet: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, RawStudy]:
+    """Return (clean items, problems, raw study); raise :class:`StudyDataError` on errors."""
+    raw = read_study(data_path, sheet)
+    problems = find_problems(raw, codebook)
     errors = problems[problems["severity"] == "error"]
     n_warn = len(problems) - len(errors)
     if len(errors):
         raise StudyDataError(
-            f"{file}: {len(errors)} error(s), {n_warn} warning(s); no model was fitted.\n"
-            + format_problems(problems),
+            f"{raw.path}: {len(errors)} error(s), {n_warn} warning(s); no model was fitted.\n"
+            + format_problems(problems, raw.row_label),
             problems,
         )
     if n_warn:
-        log.warning("%s: %d warning(s)\n%s", file, n_warn, format_problems(problems))
-    return clean_items(frame, codebook), problems
+        log.warning(
+            "%s: %d warning(s)\n%s", raw.path, n_warn, format_problems(problems, raw.row_label)
+        )
+    return clean_items(raw.frame, codebook), problems, raw

@@ -56,8 +56,6 @@ def load_model(models_dir: str | Path, name: str, codebook: Codebook) -> ModelSp
                 problems.append(f"predictor '{part}' (in '{term}') is not an instrument")
             if part == doc["outcome"]:
                 problems.append(f"predictor '{term}' uses the outcome '{part}'")
-    if "therapist" in doc["groups"] and not codebook.therapist:
-        problems.append("groups lists 'therapist' but the codebook declares no therapist column")
     if problems:
         allowed = ", ".join(sorted(known))
         raise DeclarationError(f"{path}: " + "; ".join(problems) + f" (instruments: {allowed})")

@@ -4,8 +4,9 @@ Predictors and the outcome are standardised (grand-mean centred, divided by thei
 an interaction's lower-order terms are simple effects at the sample mean and the priors of
 a prior set read in SD units. The likelihood is written on the outcome's original scale
 (``mu = mean_y + sd_y * eta``), so log-likelihoods and predictive draws are in the units of
-the instrument. Therapist intercepts are non-centred (``sd * z``): with few clients per
-therapist the centred form funnels.
+the instrument. Group intercepts (client, therapist, site, as declared and as the design
+can identify them) are non-centred (``sd * z``): with few rows per group the centred form
+funnels.
 """
 
 from __future__ import annotations
@@ -33,6 +34,23 @@ class ModelData:
     notes: tuple[str, ...] = ()
 
 
+def _unidentified(level: str, frame: pd.DataFrame) -> str | None:
+    """Why the data cannot identify intercepts of ``level``, or None if they can."""
+    if level not in frame.columns:
+        return f"the study has no {level} column"
+    n_levels = frame[level].nunique()
+    if n_levels < MIN_GROUP_LEVELS:
+        return (
+            f"{n_levels} {level}(s) in the data, fewer than the {MIN_GROUP_LEVELS} needed to "
+            "estimate their SD"
+        )
+    if n_levels == len(frame):
+        return (
+            f"one row per {level}, so its intercept cannot be told apart from the residual"
+        )
+    return None
+
+
 def prepare_data(spec: ModelSpec, scores: pd.DataFrame) -> ModelData:
     """Complete cases for the model's variables, their means and SDs, and design checks."""
     needed = [spec.outcome, *spec.variables]
@@ -45,20 +63,13 @@ def prepare_data(spec: ModelSpec, scores: pd.DataFrame) -> ModelData:
         keep &= ~missing
     frame = scores[keep].reset_index(drop=True)
     scaling = {name: (float(frame[name].mean()), float(frame[name].std())) for name in needed}
-    notes = []
-    groups = []
+    notes, groups = [], []
     for level in spec.groups:
-        n_levels = frame[level].nunique()
-        if n_levels < MIN_GROUP_LEVELS:
-            notes.append(
-                f"{level} intercepts left out: {n_levels} {level}(s) in the data, "
-                f"fewer than the {MIN_GROUP_LEVELS} needed to estimate their SD"
-            )
+        reason = _unidentified(level, frame)
+        if reason:
+            notes.append(f"{level} intercepts left out: {reason}")
         else:
             groups.append(level)
-    notes.append(
-        "no client intercept: one observation per client cannot separate it from the residual"
-    )
     zero_sd = [name for name, (_, sd) in scaling.items() if not sd > 0]
     if zero_sd:
         raise ValueError(f"model '{spec.name}': {zero_sd} do not vary across the rows used")
@@ -78,7 +89,7 @@ def build_model(spec: ModelSpec, data: ModelData) -> pm.Model:
     priors = spec.priors
     frame = data.frame
     y_mean, y_sd = data.scaling[spec.outcome]
-    coords = {"term": list(spec.terms), "obs_id": frame["client"].astype(str).tolist()}
+    coords = {"term": list(spec.terms), "obs_id": np.arange(len(frame))}
     group_codes = {}
     for level in data.groups:
         codes, levels = pd.factorize(frame[level].astype(str), sort=True)
