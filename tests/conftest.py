@@ -49,6 +49,7 @@ def tiny_codebook(tmp_path):
 
 def copy_workflow(dest: Path) -> Path:
     """A copy of everything the workflow needs, so a test run never touches the checkout."""
+    dest.mkdir(parents=True, exist_ok=True)
     for part in WORKFLOW_PARTS:
         source = ROOT / part
         if source.is_dir():

@@ -73,7 +73,7 @@ def test_cli_reports_a_codebook_without_the_roles(tmp_path, tiny_codebook, capsy
             str(tmp_path / "t.yaml"),
         ]
     )
-    assert code == 2
+    assert code == 1
     assert "the simulator needs instruments named ['self_alliance'" in capsys.readouterr().err
     assert not (tmp_path / "x.csv").exists()
 

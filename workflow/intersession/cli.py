@@ -30,6 +30,23 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _validate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from intersession import steps
+
+    out = Path(args.out_dir)
+    steps.validate(
+        args.data,
+        args.codebook,
+        str(out / "items.csv"),
+        str(out / "problems.csv"),
+        sheet=args.sheet,
+    )
+    print(f"{args.data}: valid; clean items in {out / 'items.csv'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="intersession",
@@ -61,6 +78,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--seed", type=int, default=2018, help="integer seed")
     sim.set_defaults(func=_simulate)
+    val = commands.add_parser(
+        "validate",
+        help="check a study file against its codebook and list every problem",
+        description="Check a study file (.csv, .tsv, .sav, .xlsx) against its codebook. Every "
+        "problem is listed with its row, column, value, rule and fix, and written to "
+        "OUT_DIR/problems.csv; if there is no error, the clean items go to OUT_DIR/items.csv. "
+        "Exit status 1 if the file has errors. The file itself is only read.",
+    )
+    val.add_argument("data", help="the study file")
+    val.add_argument("--codebook", required=True, help="codebook YAML")
+    val.add_argument("--sheet", help="Excel sheet (default: the first)")
+    val.add_argument("--out-dir", required=True, help="folder for items.csv and problems.csv")
+    val.set_defaults(func=_validate)
     return parser
 
 
@@ -68,6 +98,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, OSError) as err:
+    except (ValueError, OSError) as err:  # InputError is a ValueError
         print(f"intersession {args.command}: {err}", file=sys.stderr)
-        return 2
+        return 1

@@ -69,6 +69,17 @@ def _text_lines(path: Path) -> str:
         ) from err
 
 
+def _refuse_duplicate_names(path: Path, names: list) -> None:
+    seen = set()
+    for name in map(str, names):
+        if name in seen:
+            raise StudyFileError(
+                f"{path}: the column name {name!r} appears twice in the header; "
+                "rename one of the columns"
+            )
+        seen.add(name)
+
+
 def _read_delimited(path: Path, fmt: str) -> pd.DataFrame:
     text = _text_lines(path)
     if not text.strip():
@@ -81,12 +92,17 @@ def _read_delimited(path: Path, fmt: str) -> pd.DataFrame:
             sep = csv.Sniffer().sniff(header, delimiters=",;\t").delimiter
         except csv.Error:
             sep = ","
+    names = next(csv.reader([header], delimiter=sep))
+    _refuse_duplicate_names(path, names)
     try:
         return pd.read_csv(
             StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False
         )
     except pd.errors.ParserError as err:
-        raise StudyFileError(f"{path}: cannot be read as {fmt.upper()}: {err}") from err
+        raise StudyFileError(
+            f"{path}: cannot be read as {fmt.upper()} ({err}); every row needs as many "
+            "cells as the header"
+        ) from err
 
 
 def _read_spss(path: Path) -> tuple[pd.DataFrame, dict]:
@@ -110,7 +126,10 @@ def _read_excel(path: Path, sheet: str | None) -> pd.DataFrame:
                 f"{path}: no sheet named {sheet!r}; sheets: {', '.join(book.sheet_names)}. "
                 "Set study.sheet in the config to one of them"
             )
-        frame = book.parse(sheet if sheet is not None else 0, dtype=object)
+        name = sheet if sheet is not None else 0
+        header = pd.read_excel(book, sheet_name=name, header=None, nrows=1)
+        _refuse_duplicate_names(path, header.iloc[0].tolist() if len(header) else [])
+        frame = pd.read_excel(book, sheet_name=name, dtype=object, keep_default_na=False)
     return _as_text(frame)
 
 
@@ -137,6 +156,7 @@ def read_study(path: str | Path, sheet: str | None = None) -> RawStudy:
         frame, labels = _read_spss(path)
     else:
         frame = _read_excel(path, sheet)
+    if frame.empty:
+        raise StudyFileError(f"{path}: no data rows below the header; expected one row per client")
     first_row, row_label = (1, "case") if fmt == "spss" else (2, "row")
-    frame.columns = [str(c) for c in frame.columns]
     return RawStudy(str(path), fmt, frame, first_row, row_label, labels)

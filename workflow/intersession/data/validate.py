@@ -306,20 +306,15 @@ def _failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(columns=["check", "column", "failure_case", "index"])
 
 
-def _problem(raw: RawStudy, codebook: Codebook, rule: str, column: str, index) -> tuple:
+def _problem(
+    raw: RawStudy, codebook: Codebook, rule: str, column: str, index, value: str | None = None
+) -> tuple:
     spec = RULES[rule]
     row = "" if index is None else raw.user_row(index)
-    value = "" if index is None else str(raw.frame.at[index, column])
-    return (
-        spec.severity,
-        raw.path,
-        row,
-        column,
-        value,
-        rule,
-        spec.expected(column, codebook),
-        spec.fix,
-    )
+    if value is None:
+        value = "" if index is None else str(raw.frame.at[index, column])
+    return (spec.severity, raw.path, row, column, value, rule, spec.expected(column, codebook),
+            spec.fix)
 
 
 def _answers(frame: pd.DataFrame, inst: Instrument, column: str) -> pd.Series:
@@ -335,9 +330,8 @@ def _too_few_items(raw: RawStudy, codebook: Codebook) -> list[tuple]:
             continue
         answered = sum(_answers(raw.frame, inst, item).notna().astype(int) for item in inst.items)
         for index in raw.frame.index[answered < inst.min_answered]:
-            problem = list(_problem(raw, codebook, "too_few_items", inst.name, index))
-            problem[4] = f"{answered[index]} of {len(inst.items)} answered"
-            rows.append(tuple(problem))
+            value = f"{answered[index]} of {len(inst.items)} answered"
+            rows.append(_problem(raw, codebook, "too_few_items", inst.name, index, value))
     return rows
 
 

@@ -45,9 +45,7 @@ def _unidentified(level: str, frame: pd.DataFrame) -> str | None:
             "estimate their SD"
         )
     if n_levels == len(frame):
-        return (
-            f"one row per {level}, so its intercept cannot be told apart from the residual"
-        )
+        return f"one row per {level}, so its intercept cannot be told apart from the residual"
     return None
 
 
