@@ -113,3 +113,11 @@ def test_constant_predictor_is_refused(default_codebook, scores):
     flat = scores.assign(other_alliance=5.0)
     with pytest.raises(ValueError, match=r"\['other_alliance'\] do not vary"):
         prepare_data(spec, pd.DataFrame(flat))
+
+
+def test_a_study_without_therapists_gets_no_therapist_effects(default_codebook, scores):
+    spec = load_model(ROOT / "models", "isp_actions", default_codebook)
+    data = prepare_data(spec, scores.drop(columns="therapist"))
+    assert data.groups == ()
+    assert "therapist intercepts left out: the study has no therapist column" in data.notes
+    assert {rv.name for rv in build_model(spec, data).free_RVs} == {"Intercept", "beta", "sigma"}

@@ -69,3 +69,22 @@ def test_reliability_table_of_default_study(default_codebook):
     assert table.loc["self_alliance", "n_items"] == 4
     assert table["alpha"].between(0.8, 0.95).all()
     assert table["omega"].between(0.8, 0.95).all()
+
+
+def test_multilevel_omega_recovers_within_and_between_reliability():
+    from intersession.data.reliability import multilevel_omega
+
+    rng = np.random.default_rng(3)
+    clients, sessions = 3000, 6
+    lw, lb = np.array([0.7, 0.6, 0.5, 0.6]), np.array([0.9, 0.8, 0.8, 0.7])
+    psi_w, psi_b = np.full(4, 0.5), np.full(4, 0.05)
+    between = rng.normal(size=(clients, 1)) * lb + rng.normal(size=(clients, 4)) * np.sqrt(psi_b)
+    n = clients * sessions
+    within = rng.normal(size=(n, 1)) * lw + rng.normal(size=(n, 4)) * np.sqrt(psi_w)
+    ids = np.repeat(np.arange(clients), sessions)
+    items = between[ids] + within
+    omega_w, omega_b = multilevel_omega(items, ids)
+    assert omega_w == pytest.approx(lw.sum() ** 2 / (lw.sum() ** 2 + psi_w.sum()), abs=0.01)
+    assert omega_b == pytest.approx(lb.sum() ** 2 / (lb.sum() ** 2 + psi_b.sum()), abs=0.01)
+    # one response per client: nothing within
+    assert np.isnan(multilevel_omega(items[:100], np.arange(100))[0])

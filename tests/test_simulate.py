@@ -107,3 +107,11 @@ def test_a_design_needs_its_columns(default_codebook):
 
     with pytest.raises(ValueError, match=r"this design needs columns for \['site', 'session'\]"):
         simulate_study(default_codebook, Design(n_sites=2, n_sessions=3))
+
+
+def test_one_hundred_thousand_clients(default_codebook):
+    study, truth = simulate_study(default_codebook, Design(n_clients=100_000, n_therapists=2000))
+    assert truth["n_rows"] == 100_000
+    assert len(study) == 100_000 and study["client_id"].is_unique
+    assert study["client_id"].iloc[-1] == "C100000"
+    assert study["therapist_id"].nunique() == 2000

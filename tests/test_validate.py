@@ -124,3 +124,25 @@ def test_clean_items_strips_ids(tiny_codebook):
     items = clean_items(raw, tiny_codebook)
     assert items.loc[0, "client"] == "c1"
     assert np.isnan(items.loc[0, "b1"])
+
+
+def test_study_without_therapists_and_with_declared_crossing(tmp_path):
+    import yaml
+
+    from intersession.data.codebook import load_codebook
+
+    doc = {
+        "columns": {"client": "id", "therapist": "ther", "session": "s"},
+        "crossed": ["clients_across_therapists"],
+        "instruments": {"a": {"items": ["a1", "a2"], "range": [1, 5]}},
+    }
+    (tmp_path / "cb.yaml").write_text(yaml.safe_dump(doc))
+    text = "id,ther,s,a1,a2\nc1,t1,1,1,2\nc1,t2,2,3,3\nc2,t1,1,4,5\n"
+    items, problems, _ = validate_study(write(tmp_path, text), load_codebook(tmp_path / "cb.yaml"))
+    assert problems.empty  # c1 sees two therapists: allowed by the codebook
+    assert items["session"].tolist() == [1.0, 2.0, 1.0]
+    del doc["columns"]["therapist"], doc["crossed"]
+    (tmp_path / "cb.yaml").write_text(yaml.safe_dump(doc))
+    items, problems, _ = validate_study(write(tmp_path, text), load_codebook(tmp_path / "cb.yaml"))
+    assert items.columns.tolist() == ["client", "session", "a1", "a2"]
+    assert problems[["column", "rule"]].values.tolist() == [["ther", "unknown_column"]]

@@ -1,6 +1,7 @@
 """End to end: the Snakemake workflow on the embedded default study, and on a broken copy."""
 
 import hashlib
+import json
 import re
 import subprocess
 import sys
@@ -123,6 +124,7 @@ def test_user_strings_are_escaped_in_the_report(run, tmp_path):
         scores=str(res / "scores/scores.csv"),
         reliability=str(res / "scores/reliability.csv"),
         problems=str(res / "validated/problems.csv"),
+        source=str(res / "validated/source.json"),
         models=MODELS,
         fits=[str(res / f"fits/{m}.nc") for m in MODELS],
         parameters=[str(res / f"effects/{m}/parameters.csv") for m in MODELS],
@@ -215,7 +217,10 @@ def test_spss_and_excel_copies_give_the_same_scores_and_posterior(run, tmp_path,
         # -99 declared as SPSS user-missing instead of a codebook missing code
         codebook["missing_codes"] = []
         pyreadstat.write_sav(
-            study, str(tmp_path / "study.sav"), missing_ranges={item: [-99] for item in items}
+            study,
+            str(tmp_path / "study.sav"),
+            missing_ranges={item: [-99] for item in items},
+            variable_value_labels={items[0]: {1: "never", 7: "always"}},
         )
     else:
         study.to_excel(tmp_path / "study.xlsx", sheet_name="Responses", index=False)
@@ -236,6 +241,10 @@ def test_spss_and_excel_copies_give_the_same_scores_and_posterior(run, tmp_path,
     ours = pd.read_csv(work / target)
     theirs = pd.read_csv(results(run, "effects", "isp_actions", "parameters.csv"))
     assert ours["mean"].to_numpy() == pytest.approx(theirs["mean"].to_numpy(), abs=1e-12)
+    source = json.loads(results(work, "validated", "source.json").read_text())
+    assert source["format"] == ("spss" if fmt == "sav" else "excel")
+    if fmt == "sav":
+        assert source["value_labels"] == {items[0]: {"1": "never", "7": "always"}}
     log = (work / "logs" / STUDY / "validate.log").read_text()
     assert f"({'spss' if fmt == 'sav' else 'excel'}): 81 rows valid" in log
 

@@ -7,6 +7,7 @@ output is written atomically.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from pathlib import Path
 
@@ -39,9 +40,15 @@ def read_table(path: str | Path) -> pd.DataFrame:
 
 
 def validate(
-    data: str, codebook: str, items_out: str, problems_out: str, sheet: str | None = None
+    data: str,
+    codebook: str,
+    items_out: str,
+    problems_out: str,
+    sheet: str | None = None,
+    source_out: str | None = None,
 ) -> None:
-    """Validate the study file; write the problems table always, clean items only if valid."""
+    """Validate the study file; write the problems table always, and only if the file is
+    valid the clean items and a description of the source (format, SPSS value labels)."""
     book = load_codebook(codebook)
     try:
         items, problems, raw = validate_study(data, book, sheet)
@@ -49,6 +56,18 @@ def validate(
         write_csv(problems_out, err.problems)
         raise
     write_csv(problems_out, problems)
+    if source_out:
+        labels = {
+            column: {
+                f"{code:g}" if isinstance(code, float) else str(code): text
+                for code, text in mapping.items()
+            }
+            for column, mapping in raw.value_labels.items()
+        }
+        write_text(
+            source_out,
+            json.dumps({"format": raw.format, "value_labels": labels}, indent=1, sort_keys=True),
+        )
     write_csv(items_out, items)
     log.info("%s (%s): %d rows valid, %d warning(s)", data, raw.format, len(items), len(problems))
 
@@ -242,6 +261,7 @@ def report(
     scores: str,
     reliability: str,
     problems: str,
+    source: str,
     models: list[str],
     fits: list[str],
     parameters: list[str],
@@ -264,6 +284,7 @@ def report(
         for args in zip(models, fits, parameters, predictions, diagnostics, strict=True)
     ]
     problem_table = read_table(problems)
+    source = json.loads(Path(source).read_text())
     first = sections[0]["provenance"]
     context = {
         "title": config["report"]["title"],
@@ -281,6 +302,8 @@ def report(
             "max_sessions": int(score_table.groupby("client").size().max()),
             "n_warnings": int((problem_table["severity"] == "warning").sum()),
             "problems_file": problems,
+            "format": source["format"],
+            "value_labels": source["value_labels"],
             "instruments": rel.to_dict("records"),
         },
         "models": sections,

@@ -4,6 +4,7 @@ rule validate:
         codebook=config["study"]["codebook"],
     output:
         clean=f"{RESULTS}/validated/items.csv",
+        source=f"{RESULTS}/validated/source.json",
     log:
         main=f"{LOGS}/validate.log",
         problems=f"{RESULTS}/validated/problems.csv",

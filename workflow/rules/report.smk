@@ -1,6 +1,7 @@
 rule report:
     input:
         codebook=config["study"]["codebook"],
+        source=rules.validate.output.source,
         scores=rules.score.output.scores,
         reliability=rules.score.output.reliability,
         fits=expand(rules.fit.output.fit, model=config["models"]),

@@ -10,6 +10,7 @@ with step_log(snakemake.log[0], "report"):
         scores=snakemake.input.scores,
         reliability=snakemake.input.reliability,
         problems=snakemake.params.problems,
+        source=snakemake.input.source,
         models=snakemake.config["models"],
         fits=list(snakemake.input.fits),
         parameters=list(snakemake.input.parameters),

@@ -10,4 +10,5 @@ with step_log(snakemake.log.main, "validate"):
         snakemake.output.clean,
         snakemake.log.problems,
         sheet=snakemake.params.sheet,
+        source_out=snakemake.output.source,
     )

@@ -313,8 +313,16 @@ def _problem(
     row = "" if index is None else raw.user_row(index)
     if value is None:
         value = "" if index is None else str(raw.frame.at[index, column])
-    return (spec.severity, raw.path, row, column, value, rule, spec.expected(column, codebook),
-            spec.fix)
+    return (
+        spec.severity,
+        raw.path,
+        row,
+        column,
+        value,
+        rule,
+        spec.expected(column, codebook),
+        spec.fix,
+    )
 
 
 def _answers(frame: pd.DataFrame, inst: Instrument, column: str) -> pd.Series:
