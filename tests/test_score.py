@@ -88,3 +88,25 @@ def test_multilevel_omega_recovers_within_and_between_reliability():
     assert omega_b == pytest.approx(lb.sum() ** 2 / (lb.sum() ** 2 + psi_b.sum()), abs=0.01)
     # one response per client: nothing within
     assert np.isnan(multilevel_omega(items[:100], np.arange(100))[0])
+
+
+def test_a_score_column_is_taken_as_the_scale_score(tmp_path):
+    import yaml
+
+    from intersession.data.codebook import load_codebook
+    from intersession.data.validate import validate_study
+
+    doc = {
+        "columns": {"client": "id"},
+        "missing_codes": [-99],
+        "instruments": {"progress": {"score": "total", "range": [1, 7]}},
+    }
+    (tmp_path / "cb.yaml").write_text(yaml.safe_dump(doc))
+    (tmp_path / "s.csv").write_text("id,total\nc1,4.25\nc2,-99\nc3,7\n")
+    codebook = load_codebook(tmp_path / "cb.yaml")
+    items, _, _ = validate_study(tmp_path / "s.csv", codebook)
+    scores = score_study(items, codebook)
+    assert scores["progress"].tolist()[::2] == [4.25, 7.0] and np.isnan(scores["progress"][1])
+    table = reliability_table(items, codebook)
+    assert table.loc[0, "n_items"] == 0 and table.loc[0, "n_scored"] == 2
+    assert np.isnan(table.loc[0, "alpha"])
