@@ -7,7 +7,7 @@ import yaml
 
 from intersession.data.score import score_study
 from intersession.data.validate import validate_study
-from intersession.model.declaration import load_model
+from intersession.model.declaration import GroupSpec, load_model
 from intersession.model.regression import build_model, design_matrix, prepare_data
 from intersession.schema import DeclarationError
 from tests.conftest import DEFAULT_STUDY, ROOT
@@ -34,7 +34,7 @@ def test_declared_models_build_with_finite_logp_and_gradient(name, default_codeb
     assert model.coords["term"] == spec.terms
     assert len(model.coords["therapist"]) == 10
     assert len(model.coords["obs_id"]) == 81
-    assert data.groups == ("therapist",)  # one row per client, no site column
+    assert data.groups == (GroupSpec("therapist"),)  # one row per client, no site column
     point = model.initial_point()
     assert np.isfinite(model.compile_logp()(point))
     assert np.all(np.isfinite(model.compile_dlogp()(point)))
@@ -43,7 +43,7 @@ def test_declared_models_build_with_finite_logp_and_gradient(name, default_codeb
 def test_interaction_column_is_product_of_standardised_predictors(default_codebook, scores):
     spec = load_model(ROOT / "models", "isp_actions", default_codebook)
     data = prepare_data(spec, scores)
-    x = design_matrix(spec, data.frame, data.scaling)
+    x = design_matrix(data.terms, data.frame, data.scaling)
     z_self = (scores["self_alliance"] - scores["self_alliance"].mean()) / scores[
         "self_alliance"
     ].std()
@@ -121,3 +121,118 @@ def test_a_study_without_therapists_gets_no_therapist_effects(default_codebook, 
     assert data.groups == ()
     assert "therapist intercepts left out: the study has no therapist column" in data.notes
     assert {rv.name for rv in build_model(spec, data).free_RVs} == {"Intercept", "beta", "sigma"}
+
+
+@pytest.fixture(scope="module")
+def repeated(multisite_codebook):
+    """Scores of a simulated 60-client x 4-session study in 12 therapists and 3 sites."""
+    from intersession.data.simulate import Design, simulate_study
+
+    design = Design(n_clients=60, n_therapists=12, n_sites=3, n_sessions=4)
+    study, _ = simulate_study(multisite_codebook, design, seed=2)
+    items = validate_study_frame(study, multisite_codebook)
+    return score_study(items, multisite_codebook)
+
+
+def validate_study_frame(study, codebook):
+    from intersession.data.validate import clean_items
+
+    return clean_items(study.astype(str), codebook)
+
+
+def write_model(tmp_path, **declaration):
+    (tmp_path / "priors").mkdir(exist_ok=True)
+    (tmp_path / "priors" / "default.yaml").write_text(
+        (ROOT / "models/priors/default.yaml").read_text()
+    )
+    (tmp_path / "m.yaml").write_text(yaml.safe_dump(declaration))
+    return tmp_path
+
+
+def test_formula_declares_terms_groups_and_slopes(tmp_path, multisite_codebook):
+    formula = (
+        "isp_actions ~ self_alliance * other_alliance + (1 + self_alliance | therapist)"
+        " + (1 | client)"
+    )
+    spec = load_model(write_model(tmp_path, formula=formula), "m", multisite_codebook)
+    assert spec.outcome == "isp_actions"
+    assert spec.terms == ("self_alliance", "other_alliance", "self_alliance:other_alliance")
+    assert spec.groups == (GroupSpec("therapist", ("self_alliance",)), GroupSpec("client"))
+
+
+@pytest.mark.parametrize(
+    ("declaration", "message"),
+    [
+        (
+            {"formula": "isp_actions ~ self_alliance", "outcome": "isp_actions"},
+            "give either 'formula' or 'outcome' and 'predictors', not both",
+        ),
+        (
+            {"formula": "isp_actions ~ self_alliance + (1 + other_alliance | therapist)"},
+            "random slope 'other_alliance' by therapist is not a population-level term",
+        ),
+        (
+            {"formula": "isp_actions ~ self_alliance + (1 | couple)"},
+            "grouping level 'couple' is not one of client, therapist, site",
+        ),
+        ({"formula": "isp_actions ~ ~"}, "cannot parse formula 'isp_actions ~ ~'"),
+        ({"label": "no outcome"}, "give 'formula', or 'outcome' and 'predictors'"),
+    ],
+)
+def test_bad_declarations_are_named(tmp_path, multisite_codebook, declaration, message):
+    with pytest.raises(DeclarationError) as err:
+        load_model(write_model(tmp_path, **declaration), "m", multisite_codebook)
+    assert message in str(err.value)
+
+
+def test_repeated_sessions_split_predictors_within_and_between(
+    tmp_path, repeated, multisite_codebook
+):
+    formula = (
+        "isp_actions ~ self_alliance * other_alliance + (1 + self_alliance | client)"
+        " + (1 + self_alliance | therapist) + (1 + self_alliance | site)"
+    )
+    spec = load_model(write_model(tmp_path, formula=formula), "m", multisite_codebook)
+    data = prepare_data(spec, repeated)
+    assert data.terms == (
+        "self_alliance_within",
+        "self_alliance_between",
+        "other_alliance_within",
+        "other_alliance_between",
+        "self_alliance_within:other_alliance_within",
+        "self_alliance_between:other_alliance_between",
+    )
+    within = data.frame.groupby("client")["self_alliance_within"].mean()
+    assert within.abs().max() < 1e-12  # person-mean centred
+    means = data.frame.groupby("client")["self_alliance"].transform("mean")
+    np.testing.assert_allclose(data.frame["self_alliance_between"], means)
+    assert data.groups == (
+        GroupSpec("client", ("self_alliance_within",)),
+        GroupSpec("therapist", ("self_alliance_within",)),
+        GroupSpec("site"),
+    )
+    assert data.notes[-1] == (
+        "self_alliance slopes by site left out: 3 site(s), fewer than the 5 needed"
+    )
+    model = build_model(spec, data)
+    assert model.coords["client_effect"] == ("Intercept", "self_alliance_within")
+    assert {"chol_client", "chol_therapist", "z_client", "sd_site"} <= {
+        rv.name for rv in model.free_RVs
+    }
+    point = model.initial_point()
+    assert np.isfinite(model.compile_logp()(point))
+    assert np.all(np.isfinite(model.compile_dlogp()(point)))
+
+
+def test_student_t_family(tmp_path, default_codebook, scores):
+    spec = load_model(
+        write_model(
+            tmp_path, formula="isp_actions ~ self_alliance + (1 | therapist)", family="student_t"
+        ),
+        "m",
+        default_codebook,
+    )
+    model = build_model(spec, prepare_data(spec, scores))
+    assert "nu" in {rv.name for rv in model.free_RVs}
+    assert type(model[spec.outcome].owner.op).__name__ == "StudentTRV"
+    assert np.isfinite(model.compile_logp()(model.initial_point()))

@@ -268,5 +268,5 @@ def test_large_multisite_study_with_sessions_reaches_the_fit_stage(tmp_path, mul
     reliability = pd.read_csv(results(work, "scores", "reliability.csv")).set_index("instrument")
     assert reliability["omega_within"].notna().all() and reliability["omega_between"].notna().all()
     idata = az.from_netcdf(results(work, "fits", "isp_actions.nc"), engine="h5netcdf")
-    assert read_provenance(idata)["groups"] == ["client", "therapist", "site"]
+    assert [g["level"] for g in read_provenance(idata)["groups"]] == ["client", "therapist", "site"]
     assert idata.posterior.sizes["client"] == 2000 and idata.posterior.sizes["site"] == 5

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import xarray as xr
 
 from intersession import __version__
 from intersession.atomic import write_csv, write_text
@@ -100,7 +99,7 @@ def fit(
     fit_out: str,
 ) -> None:
     """Build the declared model, sample it, and store the fit with its provenance."""
-    from intersession.inference.fit import attach_provenance, sample, save_fit
+    from intersession.inference.fit import attach_provenance, attach_scaling, sample, save_fit
     from intersession.model.declaration import load_model
     from intersession.model.regression import build_model, prepare_data
 
@@ -118,13 +117,7 @@ def fit(
         sampler["backend"],
     )
     idata = sample(build_model(spec, data), sampler, model_seed, cores=threads)
-    names = list(data.scaling)
-    idata.constant_data["scaling_mean"] = xr.DataArray(
-        [data.scaling[n][0] for n in names], coords={"variable": names}, dims="variable"
-    )
-    idata.constant_data["scaling_sd"] = xr.DataArray(
-        [data.scaling[n][1] for n in names], coords={"variable": names}, dims="variable"
-    )
+    attach_scaling(idata, data.scaling)
     config = {"sampler": sampler, "seed": seed, "model": spec.declaration, "priors": spec.priors}
     attach_provenance(
         idata,
@@ -141,7 +134,8 @@ def fit(
             "sampler": sampler,
             "seed": seed,
             "model_seed": model_seed,
-            "groups": list(data.groups),
+            "groups": [{"level": g.level, "slopes": list(g.slopes)} for g in data.groups],
+            "terms": list(data.terms),
             "excluded": data.excluded,
             "design_notes": list(data.notes),
         },
@@ -177,7 +171,14 @@ def effects(fit_path: str, interval: float, parameters_out: str, predictions_out
 
 
 def _term_label(term: str, labels: dict[str, str]) -> str:
-    return " \u00d7 ".join(labels.get(p, p) for p in term.split(":"))
+    """'self_alliance_within:other_alliance_within' -> 'Self-alliance x Other-alliance (within)'."""
+    from intersession.model.regression import BETWEEN, WITHIN
+
+    parts, level = term.split(":"), ""
+    for suffix in (WITHIN, BETWEEN):
+        if all(p.endswith(suffix) for p in parts):
+            parts, level = [p.removesuffix(suffix) for p in parts], f" ({suffix[1:]})"
+    return " \u00d7 ".join(labels.get(p, p) for p in parts) + level
 
 
 def _model_section(name, fit_path, parameters, predictions, diagnostics, labels, interval):
@@ -196,12 +197,14 @@ def _model_section(name, fit_path, parameters, predictions, diagnostics, labels,
         _term_label(term, labels) if name == "beta" else PARAMETER_LABELS.get(name, name)
         for name, term in zip(params["parameter"], params["term"].fillna(""), strict=True)
     ]
-    grouping = "".join(f" + (1 | {g})" for g in prov["groups"])
+    grouping = "".join(
+        f" + ({' + '.join(['1', *g['slopes']])} | {g['level']})" for g in prov["groups"]
+    )
     section = {
         "name": name,
         "label": prov["label"],
         "outcome": outcome,
-        "formula": f"{decl['outcome']} ~ {' + '.join(decl['predictors'])}{grouping}",
+        "formula": f"{decl['outcome']} ~ {' + '.join(prov['terms'])}{grouping}",
         "family": decl["family"],
         "priors": prov["priors"].get("label", prov["priors"]["name"]),
         "n_obs": idata.observed_data.sizes["obs_id"],

@@ -8,9 +8,14 @@
 - E-BFMI (Betancourt, 2016), smallest over chains; pass if >= 0.3.
 - Tree-depth saturation: share of draws that hit the maximum tree depth; pass if none do
   (a saturated tree means the sampler stopped early, not that the draw is wrong).
+
+Quantities that are constant by construction (the diagonal of a correlation matrix) have
+no R-hat or ESS and are skipped.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import arviz as az
 import numpy as np
@@ -30,7 +35,11 @@ def _worst(series: pd.Series, largest: bool) -> tuple[float, str]:
 
 def diagnose(idata: az.InferenceData) -> pd.DataFrame:
     """One row per check: value, threshold, pass, and the parameter or chain that decided it."""
-    per_param = az.summary(idata, kind="diagnostics")
+    with warnings.catch_warnings():
+        # the constant diagonal of a correlation matrix has no between/within variance (0/0):
+        # its R-hat and ESS are NaN and left out below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        per_param = az.summary(idata, kind="diagnostics")
     stats = idata.sample_stats
     rows = []
     r_hat, where = _worst(per_param["r_hat"], largest=True)

@@ -93,6 +93,8 @@ class GeneratingParameters:
     therapist_sd: float = 0.30
     site_sd: float = 0.20
     client_sd: float = 0.50  # outcome intercepts of clients (repeated sessions only)
+    therapist_slope_sd: float = 0.0  # SD across therapists of the self-alliance effect on actions
+    client_slope_sd: float = 0.0  # SD across clients of the within-client self-alliance effect
     alliance_within_sd: float = 0.50
     alliance_growth: float = 0.05
     item_noise_sd: float = 0.55
@@ -137,11 +139,12 @@ def simulate_traits(
     site = None
     if design.n_sites:
         site = _assign(design.n_therapists, design.n_sites, rng)[therapist]
+    wobble = {}
     if sessions > 1:
         centred_session = session - (sessions + 1) / 2
         for name in ("self_alliance", "other_alliance"):
-            wobble = rng.normal(0.0, params.alliance_within_sd, size=len(client))
-            traits[name] = traits[name] + wobble + params.alliance_growth * centred_session
+            wobble[name] = rng.normal(0.0, params.alliance_within_sd, size=len(client))
+            traits[name] = traits[name] + wobble[name] + params.alliance_growth * centred_session
     for role, terms in (
         ("isp_actions", params.actions),
         ("isp_thoughts", params.thoughts),
@@ -154,8 +157,24 @@ def simulate_traits(
         traits[role] = mean + u + rng.normal(0.0, 1.0, size=len(client))
         if sessions > 1:
             traits[role] = traits[role] + rng.normal(0.0, params.client_sd, size=n)[client]
+        if role == "isp_actions":
+            traits[role] = traits[role] + _varying_slopes(
+                design, params, traits, wobble, rng, therapist, client
+            )
     frame = pd.DataFrame(traits).assign(client=client, therapist=therapist, session=session)
     return frame.assign(site=site) if site is not None else frame
+
+
+def _varying_slopes(design, params, traits, wobble, rng, therapist, client) -> np.ndarray:
+    """Random slopes of self-alliance on ISP-actions: by therapist, and (within) by client."""
+    extra = np.zeros(len(client))
+    if params.therapist_slope_sd > 0:
+        slope = rng.normal(0.0, params.therapist_slope_sd, size=design.n_therapists)
+        extra += slope[therapist] * traits["self_alliance"]
+    if params.client_slope_sd > 0 and wobble:
+        slope = rng.normal(0.0, params.client_slope_sd, size=design.n_clients)
+        extra += slope[client] * wobble["self_alliance"]
+    return extra
 
 
 def traits_to_items(

@@ -70,7 +70,36 @@ def parameter_table(idata: az.InferenceData, interval: float = 0.95) -> pd.DataF
     for term in post["term"].values:
         rows.append(_row("beta", str(term), "standardised", post["beta"].sel(term=term), interval))
         rows.append(_row("beta", str(term), "original", original.sel(term=term), interval))
-    for name in sorted(v for v in post.data_vars if str(v).startswith("sd_")):
-        rows.append(_row(str(name), "", "standardised", post[name], interval))
+    for name in sorted(str(v) for v in post.data_vars if str(v).startswith("sd_")):
+        rows += _group_rows(post, name, interval)
+    for name in sorted(str(v) for v in post.data_vars if str(v).startswith("corr_")):
+        rows += _group_rows(post, name, interval)
     rows.append(_row("sigma", "", "standardised", post["sigma"], interval))
+    if "nu" in post:
+        rows.append(_row("nu", "", "standardised", post["nu"], interval))
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def _group_rows(post, name: str, interval: float) -> list[dict]:
+    """SDs of a level's intercepts and slopes; their correlations (lower triangle)."""
+    draws = post[name]
+    dims = [d for d in draws.dims if d not in ("chain", "draw")]
+    if not dims:
+        return [_row(name, "", "standardised", draws, interval)]
+    effects = [str(e) for e in draws[dims[0]].values]
+    if len(dims) == 1:
+        return [
+            _row(name, effect, "standardised", draws.isel({dims[0]: i}), interval)
+            for i, effect in enumerate(effects)
+        ]
+    return [
+        _row(
+            name,
+            f"{effects[i]} ~ {effects[j]}",
+            "standardised",
+            draws.isel({dims[0]: i, dims[1]: j}),
+            interval,
+        )
+        for i in range(len(effects))
+        for j in range(i)
+    ]

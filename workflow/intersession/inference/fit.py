@@ -16,6 +16,7 @@ import time
 
 import arviz as az
 import pymc as pm
+import xarray as xr
 
 from intersession.atomic import atomic_path
 from intersession.provenance import derive_seed, package_versions
@@ -71,6 +72,15 @@ def sample(model: pm.Model, sampler: dict, seed: int, cores: int) -> az.Inferenc
             progressbar=False,
         )
     return idata
+
+
+def attach_scaling(idata: az.InferenceData, scaling: dict[str, tuple[float, float]]) -> None:
+    """Store the mean and SD used to standardise each variable (for original-scale effects)."""
+    names = list(scaling)
+    for i, key in enumerate(("scaling_mean", "scaling_sd")):
+        idata.constant_data[key] = xr.DataArray(
+            [scaling[n][i] for n in names], coords={"variable": names}, dims="variable"
+        )
 
 
 def attach_provenance(idata: az.InferenceData, provenance: dict) -> az.InferenceData:

@@ -1,7 +1,13 @@
 """Model declarations and prior sets: YAML files in ``models/`` and ``models/priors/``.
 
-A researcher adds a model by adding a file; no code changes. Declarations are checked
-against their schemas and against the codebook (every term must name an instrument).
+A researcher adds a model by adding a file; no code changes. A declaration gives the
+outcome, the population-level terms (``a:b`` is an interaction) and the grouping levels
+with their random slopes, or the same as a brms-style formula parsed by ``formulae``::
+
+    formula: isp_actions ~ self_alliance * other_alliance + (1 + self_alliance | therapist)
+
+Declarations are checked against their schemas and against the codebook (every term must
+name an instrument, every level a role).
 """
 
 from __future__ import annotations
@@ -12,6 +18,16 @@ from pathlib import Path
 from intersession.data.codebook import Codebook
 from intersession.schema import DeclarationError, check, load_yaml
 
+LEVELS = ("client", "therapist", "site")
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    """Intercepts of one grouping level, with random slopes of some predictors."""
+
+    level: str
+    slopes: tuple[str, ...] = ()
+
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -21,7 +37,7 @@ class ModelSpec:
     label: str
     outcome: str
     terms: tuple[str, ...]
-    groups: tuple[str, ...]
+    groups: tuple[GroupSpec, ...]
     family: str
     priors: dict
     declaration: dict
@@ -36,17 +52,70 @@ class ModelSpec:
         return list(seen)
 
 
+def parse_formula(formula: str, source: str) -> dict:
+    """Outcome, predictors and groups of a brms-style formula (parsed by ``formulae``)."""
+    import formulae
+
+    try:
+        described = formulae.model_description(formula)
+    except Exception as err:  # formulae raises several parser error types
+        raise DeclarationError(f"{source}: cannot parse formula {formula!r}: {err}") from err
+
+    def names(term) -> list[str]:
+        return [variable.name for variable in term.components]
+
+    if described.response is None:
+        raise DeclarationError(f"{source}: formula {formula!r} has no outcome (left of '~')")
+    outcome = names(described.response.term)
+    predictors, groups = [], {}
+    for term in described.terms:
+        kind = type(term).__name__
+        if kind == "Term":
+            predictors.append(":".join(names(term)))
+        elif kind == "GroupSpecificTerm":
+            level = ":".join(names(term.factor))
+            slopes = groups.setdefault(level, [])
+            if type(term.expr).__name__ == "Term":
+                slopes.append(":".join(names(term.expr)))
+        elif kind != "Intercept":
+            raise DeclarationError(f"{source}: formula term {term} is not supported")
+    return {
+        "outcome": outcome[0],
+        "predictors": predictors,
+        "groups": [{"level": level, "slopes": slopes} for level, slopes in groups.items()],
+    }
+
+
 def load_priors(models_dir: str | Path, name: str) -> dict:
     """Prior set ``models_dir/priors/<name>.yaml``, checked against its schema."""
     path = Path(models_dir) / "priors" / f"{name}.yaml"
     return {"name": name, **check(load_yaml(path), "priors", str(path))}
 
 
+def _groups(entries: list) -> tuple[GroupSpec, ...]:
+    specs = []
+    for entry in entries:
+        if isinstance(entry, str):
+            specs.append(GroupSpec(entry))
+        else:
+            specs.append(GroupSpec(entry["level"], tuple(entry.get("slopes", ()))))
+    return tuple(specs)
+
+
 def load_model(models_dir: str | Path, name: str, codebook: Codebook) -> ModelSpec:
     """Model ``models_dir/<name>.yaml`` with its prior set, checked against the codebook."""
     path = Path(models_dir) / f"{name}.yaml"
     doc = check(load_yaml(path), "model", str(path))
+    if "formula" in doc:
+        if "outcome" in doc or "predictors" in doc:
+            raise DeclarationError(
+                f"{path}: give either 'formula' or 'outcome' and 'predictors', not both"
+            )
+        doc = {**doc, **parse_formula(doc["formula"], str(path))}
+    elif "outcome" not in doc or "predictors" not in doc:
+        raise DeclarationError(f"{path}: give 'formula', or 'outcome' and 'predictors'")
     known = set(codebook.instruments)
+    groups = _groups(doc.get("groups", []))
     problems = []
     if doc["outcome"] not in known:
         problems.append(f"outcome '{doc['outcome']}' is not an instrument of the codebook")
@@ -56,6 +125,14 @@ def load_model(models_dir: str | Path, name: str, codebook: Codebook) -> ModelSp
                 problems.append(f"predictor '{part}' (in '{term}') is not an instrument")
             if part == doc["outcome"]:
                 problems.append(f"predictor '{term}' uses the outcome '{part}'")
+    for group in groups:
+        if group.level not in LEVELS:
+            problems.append(f"grouping level '{group.level}' is not one of {', '.join(LEVELS)}")
+        for slope in group.slopes:
+            if slope not in doc["predictors"]:
+                problems.append(
+                    f"random slope '{slope}' by {group.level} is not a population-level term"
+                )
     if problems:
         allowed = ", ".join(sorted(known))
         raise DeclarationError(f"{path}: " + "; ".join(problems) + f" (instruments: {allowed})")
@@ -64,7 +141,7 @@ def load_model(models_dir: str | Path, name: str, codebook: Codebook) -> ModelSp
         label=doc.get("label", name),
         outcome=doc["outcome"],
         terms=tuple(doc["predictors"]),
-        groups=tuple(doc["groups"]),
+        groups=groups,
         family=doc["family"],
         priors=load_priors(models_dir, doc["priors"]),
         declaration=doc,

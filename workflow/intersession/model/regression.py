@@ -1,12 +1,20 @@
-"""Hierarchical Gaussian regression of one scale score, as a generative story.
+"""Hierarchical regression of one scale score, built from a declaration and the data's design.
 
-Predictors and the outcome are standardised (grand-mean centred, divided by their SD), so
-an interaction's lower-order terms are simple effects at the sample mean and the priors of
-a prior set read in SD units. The likelihood is written on the outcome's original scale
-(``mu = mean_y + sd_y * eta``), so log-likelihoods and predictive draws are in the units of
-the instrument. Group intercepts (client, therapist, site, as declared and as the design
-can identify them) are non-centred (``sd * z``): with few rows per group the centred form
-funnels.
+- **Centring.** Predictors and the outcome are standardised, so lower-order terms of an
+  interaction are simple effects at the mean and priors read in SD units. With repeated
+  sessions, a predictor that varies within clients is split into a within-client part
+  (person-mean centred) and a between-client part (the client's mean, grand-mean centred),
+  and an interaction is formed at each level (within x within, between x between), as is
+  standard in alliance research (Curran & Bauer, 2011; Falkenstrom et al., 2017).
+- **Design-aware groups.** Intercepts of a level are added only if the data identify them
+  (3 or more units, and not one row per unit); random slopes only for 5 or more units over
+  which the slope's predictor varies within units. Every omission is stated as a note.
+- **Group effects.** Non-centred (``sd * z``): with few rows per group the centred form
+  funnels. Intercepts and slopes of a level are correlated, with an LKJ prior on their
+  correlation through a Cholesky factor (Lewandowski, Kurowicka & Joe, 2009).
+- **Likelihood** on the outcome's original scale (``mu = mean_y + sd_y * eta``): Gaussian,
+  or Student-t for robustness to outlying observations (nu ~ Gamma(2, 0.1), Juarez & Steel,
+  2010).
 """
 
 from __future__ import annotations
@@ -17,98 +25,196 @@ import numpy as np
 import pandas as pd
 import pymc as pm
 
-from intersession.model.declaration import ModelSpec
+from intersession.model.declaration import GroupSpec, ModelSpec
 
-#: Fewest levels for which a grouping SD is estimated; below this it is left out.
 MIN_GROUP_LEVELS = 3
+MIN_SLOPE_LEVELS = 5
+WITHIN, BETWEEN = "_within", "_between"
 
 
 @dataclass(frozen=True)
 class ModelData:
-    """The rows a model uses, their standardisation and what the design allowed."""
+    """The rows a model uses, its terms after centring, standardisation and design notes."""
 
     frame: pd.DataFrame
+    terms: tuple[str, ...]
     scaling: dict[str, tuple[float, float]]
-    groups: tuple[str, ...]
+    groups: tuple[GroupSpec, ...]
     excluded: dict[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
-
-def _unidentified(level: str, frame: pd.DataFrame) -> str | None:
-    """Why the data cannot identify intercepts of ``level``, or None if they can."""
-    if level not in frame.columns:
-        return f"the study has no {level} column"
-    n_levels = frame[level].nunique()
-    if n_levels < MIN_GROUP_LEVELS:
-        return (
-            f"{n_levels} {level}(s) in the data, fewer than the {MIN_GROUP_LEVELS} needed to "
-            "estimate their SD"
-        )
-    if n_levels == len(frame):
-        return f"one row per {level}, so its intercept cannot be told apart from the residual"
-    return None
+    @property
+    def variables(self) -> list[str]:
+        return list(dict.fromkeys(p for t in self.terms for p in t.split(":")))
 
 
-def prepare_data(spec: ModelSpec, scores: pd.DataFrame) -> ModelData:
-    """Complete cases for the model's variables, their means and SDs, and design checks."""
-    needed = [spec.outcome, *spec.variables]
-    excluded = {}
-    keep = pd.Series(True, index=scores.index)
-    for name in needed:
+def _complete_cases(spec: ModelSpec, scores: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    excluded, keep = {}, pd.Series(True, index=scores.index)
+    for name in [spec.outcome, *spec.variables]:
         missing = keep & scores[name].isna()
         if missing.any():
             excluded[f"missing {name}"] = int(missing.sum())
         keep &= ~missing
-    frame = scores[keep].reset_index(drop=True)
-    scaling = {name: (float(frame[name].mean()), float(frame[name].std())) for name in needed}
+    return scores[keep].reset_index(drop=True), excluded
+
+
+def _decompose(spec: ModelSpec, frame: pd.DataFrame) -> tuple[pd.DataFrame, tuple, list]:
+    """Within/between parts of predictors that vary within clients, and the expanded terms."""
+    repeated = "session" in frame and frame["client"].duplicated().any()
+    if not repeated:
+        return frame, spec.terms, []
+    split = [v for v in spec.variables if (frame.groupby("client")[v].std().fillna(0) > 0).any()]
+    frame = frame.copy()
+    for name in split:
+        client_mean = frame.groupby("client")[name].transform("mean")
+        frame[name + WITHIN] = frame[name] - client_mean
+        frame[name + BETWEEN] = client_mean
+    terms = []
+    for term in spec.terms:
+        parts = term.split(":")
+        if not any(p in split for p in parts):
+            terms.append(term)
+            continue
+        for suffix in (WITHIN, BETWEEN):
+            terms.append(":".join(p + suffix if p in split else p for p in parts))
+    notes = (
+        [
+            f"{', '.join(split)} split into within-client (person-mean centred) and "
+            "between-client (client mean, grand-mean centred) parts; interactions at each level"
+        ]
+        if split
+        else []
+    )
+    return frame, tuple(terms), notes
+
+
+def _identify_groups(
+    spec: ModelSpec, frame: pd.DataFrame, terms: tuple[str, ...]
+) -> tuple[tuple[GroupSpec, ...], list[str]]:
     notes, groups = [], []
-    for level in spec.groups:
-        reason = _unidentified(level, frame)
-        if reason:
-            notes.append(f"{level} intercepts left out: {reason}")
-        else:
-            groups.append(level)
+    for group in spec.groups:
+        level = group.level
+        if level not in frame.columns:
+            notes.append(f"{level} intercepts left out: the study has no {level} column")
+            continue
+        n_levels = frame[level].nunique()
+        if n_levels < MIN_GROUP_LEVELS:
+            notes.append(
+                f"{level} intercepts left out: {n_levels} {level}(s) in the data, fewer than "
+                f"the {MIN_GROUP_LEVELS} needed to estimate their SD"
+            )
+            continue
+        if n_levels == len(frame):
+            notes.append(
+                f"{level} intercepts left out: one row per {level}, so its intercept cannot be "
+                "told apart from the residual"
+            )
+            continue
+        slopes = []
+        for slope in group.slopes:
+            target = next((t for t in terms if t in (slope, _within(slope))), None)
+            varies = (
+                (frame.groupby(level)[target.split(":")[0]].std().fillna(0) > 1e-12).mean()
+                if target
+                else 0.0
+            )
+            if n_levels < MIN_SLOPE_LEVELS:
+                notes.append(
+                    f"{slope} slopes by {level} left out: {n_levels} {level}(s), fewer than "
+                    f"the {MIN_SLOPE_LEVELS} needed"
+                )
+            elif varies < 0.5:
+                notes.append(
+                    f"{slope} slopes by {level} left out: {slope} does not vary within most "
+                    f"{level}s"
+                )
+            else:
+                slopes.append(target)
+        groups.append(GroupSpec(level, tuple(slopes)))
+    return tuple(groups), notes
+
+
+def _within(term: str) -> str:
+    return ":".join(p + WITHIN for p in term.split(":"))
+
+
+def prepare_data(spec: ModelSpec, scores: pd.DataFrame) -> ModelData:
+    """Complete cases, centring (within/between with repeated sessions), standardisation
+    and the grouping structure the design identifies."""
+    frame, excluded = _complete_cases(spec, scores)
+    frame, terms, notes = _decompose(spec, frame)
+    groups, group_notes = _identify_groups(spec, frame, terms)
+    variables = list(dict.fromkeys(p for t in terms for p in t.split(":")))
+    scaling = {
+        name: (float(frame[name].mean()), float(frame[name].std()))
+        for name in [spec.outcome, *variables]
+    }
     zero_sd = [name for name, (_, sd) in scaling.items() if not sd > 0]
     if zero_sd:
         raise ValueError(f"model '{spec.name}': {zero_sd} do not vary across the rows used")
-    return ModelData(frame, scaling, tuple(groups), excluded, tuple(notes))
+    return ModelData(frame, terms, scaling, groups, excluded, tuple(notes + group_notes))
 
 
-def design_matrix(spec: ModelSpec, frame: pd.DataFrame, scaling: dict) -> np.ndarray:
+def design_matrix(terms, frame: pd.DataFrame, scaling: dict) -> np.ndarray:
     """One column per term: standardised predictors and products of them for interactions."""
-    z = {name: (frame[name] - scaling[name][0]) / scaling[name][1] for name in spec.variables}
-    return np.column_stack(
-        [np.prod([z[name] for name in term.split(":")], axis=0) for term in spec.terms]
+    names = dict.fromkeys(p for t in terms for p in t.split(":"))
+    z = {name: (frame[name] - scaling[name][0]) / scaling[name][1] for name in names}
+    return np.column_stack([np.prod([z[n] for n in t.split(":")], axis=0) for t in terms])
+
+
+def _group_effect(level_spec: GroupSpec, frame, x, terms, priors):
+    """Contribution of one level's intercepts (and correlated slopes) to the predictor."""
+    level = level_spec.level
+    codes, _ = pd.factorize(frame[level].astype(str), sort=True)
+    index = pm.Data(f"{level}_index", codes, dims="obs_id")
+    if not level_spec.slopes:
+        sd = pm.HalfNormal(f"sd_{level}", **priors["group_sd"])
+        offset = pm.Normal(f"z_{level}", 0.0, 1.0, dims=level)
+        return (sd * offset)[index]
+    effect_dim = f"{level}_effect"
+    k = 1 + len(level_spec.slopes)
+    chol, corr, sds = pm.LKJCholeskyCov(
+        f"chol_{level}",
+        n=k,
+        eta=priors["correlation"]["eta"],
+        sd_dist=pm.HalfNormal.dist(priors["group_sd"]["sigma"], shape=k),
+        compute_corr=True,
+        store_in_trace=False,
     )
+    pm.Deterministic(f"sd_{level}", sds, dims=effect_dim)
+    pm.Deterministic(f"corr_{level}", corr, dims=(effect_dim, f"{effect_dim}_bis"))
+    offset = pm.Normal(f"z_{level}", 0.0, 1.0, dims=(level, effect_dim))
+    effects = pm.math.dot(offset, chol.T)[index]  # (obs, k)
+    slopes = x[:, [terms.index(s) for s in level_spec.slopes]]
+    return effects[:, 0] + (effects[:, 1:] * slopes).sum(axis=1)
 
 
 def build_model(spec: ModelSpec, data: ModelData) -> pm.Model:
-    """The PyMC model: intercept, slopes, non-centred group intercepts, Gaussian residual."""
+    """The PyMC model: intercept, slopes, group effects and the declared likelihood."""
     priors = spec.priors
     frame = data.frame
+    terms = list(data.terms)
     y_mean, y_sd = data.scaling[spec.outcome]
-    coords = {"term": list(spec.terms), "obs_id": np.arange(len(frame))}
-    group_codes = {}
-    for level in data.groups:
-        codes, levels = pd.factorize(frame[level].astype(str), sort=True)
-        coords[level] = list(levels)
-        group_codes[level] = codes
+    coords = {"term": terms, "obs_id": np.arange(len(frame))}
+    for group in data.groups:
+        coords[group.level] = sorted(frame[group.level].astype(str).unique())
+        if group.slopes:
+            effects = ["Intercept", *group.slopes]
+            coords[f"{group.level}_effect"] = effects
+            coords[f"{group.level}_effect_bis"] = effects
     with pm.Model(coords=coords) as model:
-        x = pm.Data("X", design_matrix(spec, frame, data.scaling), dims=("obs_id", "term"))
+        x = pm.Data("X", design_matrix(terms, frame, data.scaling), dims=("obs_id", "term"))
         intercept = pm.Normal("Intercept", **priors["intercept"])
         beta = pm.Normal("beta", **priors["slopes"], dims="term")
         eta = intercept + pm.math.dot(x, beta)
-        for level, codes in group_codes.items():
-            index = pm.Data(f"{level}_index", codes, dims="obs_id")
-            sd = pm.HalfNormal(f"sd_{level}", **priors["group_sd"])
-            offset = pm.Normal(f"z_{level}", 0.0, 1.0, dims=level)
-            eta = eta + (sd * offset)[index]
+        for group in data.groups:
+            eta = eta + _group_effect(group, frame, x, terms, priors)
         sigma = pm.HalfNormal("sigma", **priors["residual_sd"])
-        pm.Normal(
-            spec.outcome,
-            mu=y_mean + y_sd * eta,
-            sigma=y_sd * sigma,
-            observed=frame[spec.outcome].to_numpy(),
-            dims="obs_id",
-        )
+        mu, scale = y_mean + y_sd * eta, y_sd * sigma
+        observed = frame[spec.outcome].to_numpy()
+        if spec.family == "student_t":
+            nu = pm.Gamma("nu", **priors["student_nu"])
+            pm.StudentT(spec.outcome, nu=nu, mu=mu, sigma=scale, observed=observed, dims="obs_id")
+        else:
+            pm.Normal(spec.outcome, mu=mu, sigma=scale, observed=observed, dims="obs_id")
     return model
