@@ -52,3 +52,33 @@ def test_readme_quick_start_has_two_commands_and_ci_runs_the_second():
     assert len(commands) == 2
     assert "snakemake" in commands[0] and "pytest" in commands[1]
     assert commands[1] in (ROOT / ".ci" / "run").read_text()
+
+
+def test_every_third_party_import_of_the_package_is_a_declared_dependency():
+    """A clean machine has only what pyproject.toml declares (CI caught two misses)."""
+    import ast
+    from importlib.metadata import packages_distributions
+
+    declared = {
+        re.match(r"[A-Za-z0-9_.-]+", d).group(0).lower().replace("_", "-")
+        for d in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    }
+    owners = packages_distributions()
+    missing = set()
+    for path in (ROOT / "workflow").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module]
+                if isinstance(node, ast.ImportFrom) and node.level == 0
+                else []
+            )
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top in ("intersession", "snakemake"):
+                    continue
+                dists = {d.lower().replace("_", "-") for d in owners.get(top, [top])}
+                if not dists & declared:
+                    missing.add(f"{path.relative_to(ROOT)}: {name}")
+    assert not missing, sorted(missing)

@@ -109,3 +109,51 @@ def test_within_between_correlated_slopes_model_recovers_its_truth(tmp_path, mul
     for term, value in truth.items():
         lower, upper = np.quantile(beta.sel(term=term).values, [0.025, 0.975])
         assert lower < value < upper, (term, value, lower, upper)
+
+
+def test_gaussian_mixed_model_agrees_with_statsmodels_reml(tmp_path, multisite_codebook):
+    """Fixed effects of the Bayesian model and of statsmodels MixedLM (REML), same design
+    matrix, client intercepts and within-client slopes: within a quarter of a posterior SD."""
+    import statsmodels.api as sm
+    import yaml
+
+    from intersession.data.simulate import GeneratingParameters
+    from intersession.model.regression import design_matrix
+
+    (tmp_path / "priors").mkdir()
+    (tmp_path / "priors" / "default.yaml").write_text(
+        (ROOT / "models/priors/default.yaml").read_text()
+    )
+    formula = "isp_actions ~ self_alliance * other_alliance + (1 + self_alliance | client)"
+    (tmp_path / "m.yaml").write_text(yaml.safe_dump({"formula": formula}))
+    spec = load_model(tmp_path, "m", multisite_codebook)
+    design = Design(n_clients=300, n_therapists=30, n_sites=3, n_sessions=6)
+    params = GeneratingParameters(client_slope_sd=0.6)
+    study, _ = simulate_study(multisite_codebook, design, seed=31, params=params)
+    data = prepare_data(
+        spec, score_study(clean_items(study.astype(str), multisite_codebook), multisite_codebook)
+    )
+    sampler = {
+        "backend": "nutpie",
+        "chains": 2,
+        "tune": 500,
+        "draws": 500,
+        "target_accept": 0.9,
+        "prior_draws": 10,
+    }
+    idata = sample(build_model(spec, data), sampler, seed=8, cores=2)
+
+    x = design_matrix(data.terms, data.frame, data.scaling)
+    mean, sd = data.scaling[spec.outcome]
+    y = (data.frame[spec.outcome] - mean) / sd
+    slope = x[:, list(data.terms).index("self_alliance_within")]
+    reml = sm.MixedLM(
+        y,
+        sm.add_constant(x),
+        groups=data.frame["client"],
+        exog_re=np.column_stack([np.ones(len(y)), slope]),
+    ).fit(reml=True)
+    beta = idata.posterior["beta"]
+    for i, term in enumerate(data.terms):
+        draws = beta.sel(term=term).values
+        assert abs(draws.mean() - reml.fe_params.iloc[i + 1]) < 0.25 * draws.std(), term

@@ -270,3 +270,22 @@ def test_large_multisite_study_with_sessions_reaches_the_fit_stage(tmp_path, mul
     idata = az.from_netcdf(results(work, "fits", "isp_actions.nc"), engine="h5netcdf")
     assert [g["level"] for g in read_provenance(idata)["groups"]] == ["client", "therapist", "site"]
     assert idata.posterior.sizes["client"] == 2000 and idata.posterior.sizes["site"] == 5
+
+
+def test_a_model_declared_by_a_file_alone_appears_in_the_report(run, tmp_path):
+    import shutil
+
+    work = tmp_path / "work"
+    shutil.copytree(run, work, symlinks=True)
+    (work / "models" / "isp_actions_main.yaml").write_text(
+        "label: ISP-actions, main effects only\n"
+        "formula: isp_actions ~ self_alliance + other_alliance + (1 | therapist)\n"
+    )
+    result = snakemake(work)
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = result.stdout + result.stderr
+    fits = re.findall(r"rule fit:\n.*\n\s+output: (\S+)", log)
+    assert fits == [f"results/{STUDY}/fits/isp_actions_main.nc"]  # the others are reused
+    html = (work / "reports" / STUDY / "report.html").read_text()
+    assert 'id="model-isp_actions_main"' in html
+    assert "ISP-actions, main effects only" in html

@@ -1,17 +1,19 @@
 # Config check at parse time, output paths, and model inputs.
+from intersession.model.declaration import model_names
 from intersession.schema import check, load_yaml
 
 config = check(config, "config", "config/config.yaml (or --config/--configfile)")
 
 STUDY = config["study"]["name"]
 MODELS_DIR = config["models_dir"]
+MODELS = model_names(MODELS_DIR, config.get("models"))
 RESULTS = f"results/{STUDY}"
 LOGS = f"logs/{STUDY}"
 REPORT = f"reports/{STUDY}/report.html"
 
 
 wildcard_constraints:
-    model="|".join(config["models"]),
+    model="|".join(MODELS),
 
 
 def model_declaration(wildcards):

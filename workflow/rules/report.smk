@@ -4,10 +4,10 @@ rule report:
         source=rules.validate.output.source,
         scores=rules.score.output.scores,
         reliability=rules.score.output.reliability,
-        fits=expand(rules.fit.output.fit, model=config["models"]),
-        parameters=expand(rules.effects.output.parameters, model=config["models"]),
-        predictions=expand(rules.effects.output.predictions, model=config["models"]),
-        diagnostics=expand(rules.diagnose.output.table, model=config["models"]),
+        fits=expand(rules.fit.output.fit, model=MODELS),
+        parameters=expand(rules.effects.output.parameters, model=MODELS),
+        predictions=expand(rules.effects.output.predictions, model=MODELS),
+        diagnostics=expand(rules.diagnose.output.table, model=MODELS),
     output:
         html=REPORT,
     log:
@@ -20,6 +20,7 @@ rule report:
         runtime=10,
     params:
         config=config,
+        models=MODELS,
         problems=f"{RESULTS}/validated/problems.csv",
     script:
         "../scripts/report.py"

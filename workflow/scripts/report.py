@@ -11,7 +11,7 @@ with step_log(snakemake.log[0], "report"):
         reliability=snakemake.input.reliability,
         problems=snakemake.params.problems,
         source=snakemake.input.source,
-        models=snakemake.config["models"],
+        models=snakemake.params.models,
         fits=list(snakemake.input.fits),
         parameters=list(snakemake.input.parameters),
         predictions=list(snakemake.input.predictions),

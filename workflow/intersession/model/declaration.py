@@ -52,6 +52,22 @@ class ModelSpec:
         return list(seen)
 
 
+def model_names(models_dir: str | Path, requested: list[str] | None) -> list[str]:
+    """The models to fit: those requested, or every declaration in ``models_dir``."""
+    available = sorted(path.stem for path in Path(models_dir).glob("*.yaml"))
+    if requested is None:
+        if not available:
+            raise DeclarationError(f"{models_dir}: no model declarations (*.yaml) found")
+        return available
+    missing = [name for name in requested if name not in available]
+    if missing:
+        raise DeclarationError(
+            f"config key 'models' lists {missing}, which have no file in {models_dir}/; "
+            f"available: {', '.join(available)}"
+        )
+    return list(requested)
+
+
 def parse_formula(formula: str, source: str) -> dict:
     """Outcome, predictors and groups of a brms-style formula (parsed by ``formulae``)."""
     import formulae
