@@ -241,11 +241,16 @@ def test_student_t_family(tmp_path, default_codebook, scores):
 def test_models_to_fit_default_to_every_declaration(tmp_path):
     from intersession.model.declaration import model_names
 
-    assert model_names(ROOT / "models", None) == ["isp_actions", "isp_thoughts", "progress"]
+    assert model_names(ROOT / "models", None) == [
+        "isp_actions",
+        "isp_thoughts",
+        "moderated_mediation",
+        "progress",
+    ]
     assert model_names(ROOT / "models", ["progress"]) == ["progress"]
     with pytest.raises(DeclarationError) as err:
         model_names(ROOT / "models", ["isp_action"])
     assert str(err.value) == (
         f"config key 'models' lists ['isp_action'], which have no file in {ROOT / 'models'}/; "
-        "available: isp_actions, isp_thoughts, progress"
+        "available: isp_actions, isp_thoughts, moderated_mediation, progress"
     )

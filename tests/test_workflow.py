@@ -19,7 +19,13 @@ from tests.conftest import copy_workflow
 pytestmark = pytest.mark.e2e
 
 STUDY = "simulated_quirk2018"
-MODELS = ["isp_actions", "isp_thoughts", "progress"]
+MODELS = ["isp_actions", "isp_thoughts", "moderated_mediation", "progress"]
+OUTCOMES = {
+    "isp_actions": "isp_actions",
+    "isp_thoughts": "isp_thoughts",
+    "moderated_mediation": "progress",
+    "progress": "progress",
+}
 GROUPS = {
     "posterior",
     "sample_stats",
@@ -59,8 +65,9 @@ def results(work, *parts):
 def test_report_is_written_and_self_contained(run):
     html = (run / "reports" / STUDY / "report.html").read_text()
     assert '<h2 id="key"' in html and "All convergence checks passed." in html
-    # a posterior predictive check per model, predicted lines per interaction model
-    assert html.count('<img src="data:image/png;base64,') == 5
+    # a posterior predictive check per outcome (two in the mediation model), predicted lines
+    # per regression with an interaction
+    assert html.count('<img src="data:image/png;base64,') == 7
     # nothing is loaded from outside: no external scripts, styles, fonts or images
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
     assert "<script" not in html and "<link" not in html
@@ -84,6 +91,17 @@ def test_interaction_on_isp_actions_excludes_zero(run):
     assert actions.loc["self_alliance:other_alliance", "pd"] > 0.975
 
 
+def test_mediation_reports_indirect_effects_and_their_index(run):
+    table = pd.read_csv(results(run, "effects", "moderated_mediation", "indirect.csv"))
+    assert table["moderator_level"].fillna("").tolist() == ["-1 SD", "mean", "+1 SD", ""]
+    indirect = table.set_index("moderator_level")["mean"]
+    assert indirect["-1 SD"] < indirect["mean"] < indirect["+1 SD"]  # positive moderation
+    index = table[table["effect"] == "index of moderated mediation"].iloc[0]
+    assert index["lower"] > 0  # the default study was simulated with moderated mediation
+    html = (run / "reports" / STUDY / "report.html").read_text()
+    assert "index of moderated mediation: ab = " in html
+
+
 def test_alliance_intervals_on_isp_thoughts_include_zero(run):
     thoughts = slopes(run, "isp_thoughts")
     assert ((thoughts["lower"] < 0) & (thoughts["upper"] > 0)).all()
@@ -97,7 +115,7 @@ def test_fit_stores_all_groups_and_provenance(run, model):
     prov = read_provenance(idata)
     data = run / "data" / STUDY / "study.csv"
     assert prov["data_sha256"] == hashlib.sha256(data.read_bytes()).hexdigest()
-    assert prov["seed"] == 20181101 and prov["declaration"]["outcome"] == model
+    assert prov["seed"] == 20181101 and prov["declaration"]["outcome"] == OUTCOMES[model]
     assert set(prov["versions"]) >= {"pymc", "nutpie", "arviz", "intersession"}
     assert len(prov["config_digest"]) == 64
 
@@ -129,6 +147,7 @@ def test_user_strings_are_escaped_in_the_report(run, tmp_path):
         fits=[str(res / f"fits/{m}.nc") for m in MODELS],
         parameters=[str(res / f"effects/{m}/parameters.csv") for m in MODELS],
         predictions=[str(res / f"effects/{m}/predictions.csv") for m in MODELS],
+        indirect=[str(res / f"effects/{m}/indirect.csv") for m in MODELS],
         diagnostics=[str(res / f"diagnostics/{m}.csv") for m in MODELS],
         out=str(out),
     )

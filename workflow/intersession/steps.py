@@ -99,13 +99,26 @@ def fit(
     fit_out: str,
 ) -> None:
     """Build the declared model, sample it, and store the fit with its provenance."""
-    from intersession.inference.fit import attach_provenance, attach_scaling, sample, save_fit
+    from intersession.inference.fit import (
+        attach_equations,
+        attach_provenance,
+        attach_scaling,
+        sample,
+        save_fit,
+    )
     from intersession.model.declaration import load_model
-    from intersession.model.regression import build_model, prepare_data
+    from intersession.model.mediation import prepare_mediation
+    from intersession.model.regression import build_equations, prepare_data
 
     book = load_codebook(codebook)
     spec = load_model(models_dir, model, book)
-    data = prepare_data(spec, read_table(scores))
+    frame = read_table(scores)
+    equations = (
+        prepare_mediation(spec, frame)
+        if spec.mediation
+        else [(spec, prepare_data(spec, frame), "")]
+    )
+    data = equations[-1][1]  # the outcome's equation: groups, exclusions, notes
     for note in data.notes:
         log.info("design: %s", note)
     model_seed = derive_seed(seed, model)
@@ -116,8 +129,9 @@ def fit(
         model_seed,
         sampler["backend"],
     )
-    idata = sample(build_model(spec, data), sampler, model_seed, cores=threads)
-    attach_scaling(idata, data.scaling)
+    idata = sample(build_equations(equations), sampler, model_seed, cores=threads)
+    attach_scaling(idata, {k: v for _, d, _ in equations for k, v in d.scaling.items()})
+    attach_equations(idata, [(suffix, eq.outcome) for eq, _, suffix in equations])
     config = {"sampler": sampler, "seed": seed, "model": spec.declaration, "priors": spec.priors}
     attach_provenance(
         idata,
@@ -136,6 +150,11 @@ def fit(
             "model_seed": model_seed,
             "groups": [{"level": g.level, "slopes": list(g.slopes)} for g in data.groups],
             "terms": list(data.terms),
+            "equations": [
+                {"suffix": suffix, "outcome": eq.outcome, "terms": list(d.terms)}
+                for eq, d, suffix in equations
+            ],
+            "mediation": spec.mediation,
             "excluded": data.excluded,
             "design_notes": list(data.notes),
         },
@@ -157,17 +176,38 @@ def diagnose(fit_path: str, out: str) -> None:
     log.info("\n%s", table.to_string(index=False))
 
 
-def effects(fit_path: str, interval: float, parameters_out: str, predictions_out: str) -> None:
-    """Parameter summaries and, for interaction models, predicted lines."""
+def effects(
+    fit_path: str,
+    interval: float,
+    parameters_out: str,
+    predictions_out: str,
+    indirect_out: str,
+) -> None:
+    """Parameter summaries; predicted lines for interaction models; indirect effects for
+    mediation models (empty tables where a model has none)."""
     import arviz as az
 
+    from intersession.effects import mediation, predictions
     from intersession.effects.parameters import parameter_table
-    from intersession.effects.predictions import COLUMNS, interaction_terms, predicted_lines
+    from intersession.inference.fit import read_provenance
 
     idata = az.from_netcdf(fit_path, engine="h5netcdf")
     write_csv(parameters_out, parameter_table(idata, interval))
-    lines = [predicted_lines(idata, f, m, interval=interval) for f, m in interaction_terms(idata)]
-    write_csv(predictions_out, pd.concat(lines) if lines else pd.DataFrame(columns=COLUMNS))
+    lines = [
+        predictions.predicted_lines(idata, f, m, interval=interval)
+        for f, m in predictions.interaction_terms(idata)
+    ]
+    write_csv(
+        predictions_out,
+        pd.concat(lines) if lines else pd.DataFrame(columns=predictions.COLUMNS),
+    )
+    declared = read_provenance(idata).get("mediation")
+    write_csv(
+        indirect_out,
+        mediation.indirect_effects(idata, declared, interval)
+        if declared
+        else pd.DataFrame(columns=mediation.COLUMNS),
+    )
 
 
 def _term_label(term: str, labels: dict[str, str]) -> str:
@@ -181,7 +221,9 @@ def _term_label(term: str, labels: dict[str, str]) -> str:
     return " \u00d7 ".join(labels.get(p, p) for p in parts) + level
 
 
-def _model_section(name, fit_path, parameters, predictions, diagnostics, labels, interval):
+def _model_section(
+    name, fit_path, parameters, predictions, indirect, diagnostics, labels, interval
+):
     import arviz as az
 
     from intersession.inference.fit import read_provenance
@@ -193,18 +235,25 @@ def _model_section(name, fit_path, parameters, predictions, diagnostics, labels,
     decl = prov["declaration"]
     outcome = labels.get(decl["outcome"], decl["outcome"])
     params = read_table(parameters)
+    several = params["outcome"].nunique() > 1
     params["display"] = [
-        _term_label(term, labels) if name == "beta" else PARAMETER_LABELS.get(name, name)
-        for name, term in zip(params["parameter"], params["term"].fillna(""), strict=True)
+        (f"{labels.get(y, y)}: " if several else "")
+        + (_term_label(term, labels) if name == "beta" else PARAMETER_LABELS.get(name, name))
+        for y, name, term in zip(
+            params["outcome"], params["parameter"], params["term"].fillna(""), strict=True
+        )
     ]
     grouping = "".join(
         f" + ({' + '.join(['1', *g['slopes']])} | {g['level']})" for g in prov["groups"]
+    )
+    formula = "; ".join(
+        f"{eq['outcome']} ~ {' + '.join(eq['terms'])}{grouping}" for eq in prov["equations"]
     )
     section = {
         "name": name,
         "label": prov["label"],
         "outcome": outcome,
-        "formula": f"{decl['outcome']} ~ {' + '.join(prov['terms'])}{grouping}",
+        "formula": formula,
         "family": decl["family"],
         "priors": prov["priors"].get("label", prov["priors"]["name"]),
         "n_obs": idata.observed_data.sizes["obs_id"],
@@ -214,13 +263,18 @@ def _model_section(name, fit_path, parameters, predictions, diagnostics, labels,
         "diagnostics": read_table(diagnostics).to_dict("records"),
         "figures": [
             {
-                "uri": figure_data_uri(figures.posterior_predictive(idata, outcome)),
-                "alt": f"Density of observed {outcome} scores with densities of 100 posterior "
+                "uri": figure_data_uri(figures.posterior_predictive(idata, label, var)),
+                "alt": f"Density of observed {label} scores with densities of 100 posterior "
                 "predictive data sets overlaid",
-                "caption": f"Posterior predictive check: observed {outcome} (dark) against "
+                "caption": f"Posterior predictive check: observed {label} (dark) against "
                 "replicated data sets from the posterior (light).",
             }
+            for var, label in (
+                (eq["outcome"], labels.get(eq["outcome"], eq["outcome"]))
+                for eq in prov["equations"]
+            )
         ],
+        "indirect": read_table(indirect).to_dict("records"),
         "provenance": prov,
     }
     lines = read_table(predictions)
@@ -242,19 +296,31 @@ def _model_section(name, fit_path, parameters, predictions, diagnostics, labels,
     return section
 
 
-def key_findings(sections: list[dict], interval: float) -> list[str]:
-    """One sentence per standardised slope, in APA style, from the parameter tables."""
+def key_findings(sections: list[dict], interval: float, labels: dict) -> list[str]:
+    """APA-style sentences from the tables: each standardised slope, and the index of
+    moderated mediation where there is one."""
     lines = []
+
+    def sentence(subject, symbol, row):
+        verdict = "excludes 0" if row["lower"] > 0 or row["upper"] < 0 else "includes 0"
+        return (
+            f"{subject}: {symbol} = {row['mean']:.2f}, {interval:.0%} CrI "
+            f"[{row['lower']:.2f}, {row['upper']:.2f}], pd = {row['pd']:.3f} "
+            f"(interval {verdict})."
+        )
+
     for section in sections:
         for row in section["parameters"]:
-            if row["parameter"] != "beta" or row["scale"] != "standardised":
-                continue
-            verdict = "excludes 0" if row["lower"] > 0 or row["upper"] < 0 else "includes 0"
-            lines.append(
-                f"{section['outcome']} on {row['display']}: \u03b2 = {row['mean']:.2f}, "
-                f"{interval:.0%} CrI [{row['lower']:.2f}, {row['upper']:.2f}], "
-                f"pd = {row['pd']:.3f} (interval {verdict})."
-            )
+            if row["parameter"] == "beta" and row["scale"] == "standardised":
+                outcome = labels.get(row["outcome"], row["outcome"])
+                term = row["display"].split(": ", 1)[-1]
+                lines.append(sentence(f"{outcome} on {term}", "\u03b2", row))
+        for row in section["indirect"]:
+            if row["effect"] != "indirect":
+                level = "" if row["level"] == "all" else f", {row['level']}-client"
+                lines.append(
+                    sentence(f"{section['label']}: index of moderated mediation{level}", "ab", row)
+                )
     return lines
 
 
@@ -269,6 +335,7 @@ def report(
     fits: list[str],
     parameters: list[str],
     predictions: list[str],
+    indirect: list[str],
     diagnostics: list[str],
     out: str,
 ) -> None:
@@ -284,7 +351,7 @@ def report(
     rel["sd"] = [score_table[n].std() for n in rel["instrument"]]
     sections = [
         _model_section(*args, labels, interval)
-        for args in zip(models, fits, parameters, predictions, diagnostics, strict=True)
+        for args in zip(models, fits, parameters, predictions, indirect, diagnostics, strict=True)
     ]
     problem_table = read_table(problems)
     source = json.loads(Path(source).read_text())
@@ -310,7 +377,7 @@ def report(
             "instruments": rel.to_dict("records"),
         },
         "models": sections,
-        "key_findings": key_findings(sections, interval),
+        "key_findings": key_findings(sections, interval, labels),
         "all_passed": bool(np.all([r["passed"] for s in sections for r in s["diagnostics"]])),
         "provenance": {
             "data_sha256": first["data_sha256"],

@@ -45,6 +45,7 @@ rule effects:
     output:
         parameters=f"{RESULTS}/effects/{{model}}/parameters.csv",
         predictions=f"{RESULTS}/effects/{{model}}/predictions.csv",
+        indirect=f"{RESULTS}/effects/{{model}}/indirect.csv",
     log:
         f"{LOGS}/effects/{{model}}.log",
     conda:

@@ -7,6 +7,7 @@ rule report:
         fits=expand(rules.fit.output.fit, model=MODELS),
         parameters=expand(rules.effects.output.parameters, model=MODELS),
         predictions=expand(rules.effects.output.predictions, model=MODELS),
+        indirect=expand(rules.effects.output.indirect, model=MODELS),
         diagnostics=expand(rules.diagnose.output.table, model=MODELS),
     output:
         html=REPORT,

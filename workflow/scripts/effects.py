@@ -9,4 +9,5 @@ with step_log(snakemake.log[0], f"effects {snakemake.wildcards.model}"):
         snakemake.params.interval,
         snakemake.output.parameters,
         snakemake.output.predictions,
+        snakemake.output.indirect,
     )

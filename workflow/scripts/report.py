@@ -15,6 +15,7 @@ with step_log(snakemake.log[0], "report"):
         fits=list(snakemake.input.fits),
         parameters=list(snakemake.input.parameters),
         predictions=list(snakemake.input.predictions),
+        indirect=list(snakemake.input.indirect),
         diagnostics=list(snakemake.input.diagnostics),
         out=snakemake.output.html,
     )

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-SUMMARY_COLUMNS = ["parameter", "term", "scale", "mean", "sd", "lower", "upper", "pd"]
+SUMMARY_COLUMNS = ["outcome", "parameter", "term", "scale", "mean", "sd", "lower", "upper", "pd"]
 
 
 def scaling(idata: az.InferenceData) -> dict[str, tuple[float, float]]:
@@ -31,58 +31,92 @@ def outcome_name(idata: az.InferenceData) -> str:
     return next(iter(idata.observed_data.data_vars))
 
 
+def equations(idata: az.InferenceData) -> list[tuple[str, str]]:
+    """(variable-name suffix, outcome) of each equation: [("", outcome)] for a regression,
+    [("_a", mediator), ("_b", outcome)] for a mediation model."""
+    cd = idata.constant_data
+    if "equation_outcome" not in cd:
+        return [("", outcome_name(idata))]
+    return [
+        (str(s), str(o))
+        for s, o in zip(cd["equation"].values, cd["equation_outcome"].values, strict=True)
+    ]
+
+
 def probability_of_direction(draws: np.ndarray) -> float:
     """max(P(x > 0), P(x < 0)) over posterior draws."""
     draws = np.asarray(draws).ravel()
     return float(max((draws > 0).mean(), (draws < 0).mean()))
 
 
-def _row(parameter, term, scale_name, draws, interval):
+def summarise(draws, interval: float) -> dict:
+    """Mean, SD, equal-tailed interval and probability of direction of posterior draws."""
     draws = np.asarray(draws).ravel()
     tail = (1 - interval) / 2
     lower, upper = np.quantile(draws, [tail, 1 - tail])
     return {
-        "parameter": parameter,
-        "term": term,
-        "scale": scale_name,
         "mean": float(draws.mean()),
         "sd": float(draws.std(ddof=1)),
         "lower": float(lower),
         "upper": float(upper),
-        "pd": probability_of_direction(draws) if parameter == "beta" else np.nan,
+        "pd": probability_of_direction(draws),
     }
 
 
-def original_scale_slopes(idata: az.InferenceData) -> xr.DataArray:
+def _row(parameter, term, scale_name, draws, interval):
+    row = {"parameter": parameter, "term": term, "scale": scale_name, **summarise(draws, interval)}
+    if parameter != "beta":
+        row["pd"] = np.nan  # direction is not a question for SDs and correlations
+    return row
+
+
+def original_scale_slopes(
+    idata: az.InferenceData, suffix: str = "", outcome: str | None = None
+) -> xr.DataArray:
     """Slopes in scale points of the outcome per scale point of the predictor(s)."""
     scale = scaling(idata)
-    y_sd = scale[outcome_name(idata)][1]
-    beta = idata.posterior["beta"]
-    factor = [y_sd / np.prod([scale[n][1] for n in str(t).split(":")]) for t in beta["term"].values]
-    return beta * xr.DataArray(factor, coords={"term": beta["term"]}, dims="term")
+    y_sd = scale[outcome or outcome_name(idata)][1]
+    beta = idata.posterior[f"beta{suffix}"]
+    dim = f"term{suffix}"
+    factor = [y_sd / np.prod([scale[n][1] for n in str(t).split(":")]) for t in beta[dim].values]
+    return beta * xr.DataArray(factor, coords={dim: beta[dim]}, dims=dim)
+
+
+def _belongs(name: str, prefix: str, suffix: str, suffixes: list[str]) -> bool:
+    if not name.startswith(prefix):
+        return False
+    if suffix:
+        return name.endswith(suffix)
+    return not any(s and name.endswith(s) for s in suffixes)
 
 
 def parameter_table(idata: az.InferenceData, interval: float = 0.95) -> pd.DataFrame:
-    """Intercept, slopes (standardised and original), group SDs and residual SD."""
+    """Per equation: intercept, slopes (standardised and original), group SDs and
+    correlations, residual SD (and Student-t degrees of freedom)."""
     post = idata.posterior
-    rows = [_row("Intercept", "", "standardised", post["Intercept"], interval)]
-    original = original_scale_slopes(idata)
-    for term in post["term"].values:
-        rows.append(_row("beta", str(term), "standardised", post["beta"].sel(term=term), interval))
-        rows.append(_row("beta", str(term), "original", original.sel(term=term), interval))
-    for name in sorted(str(v) for v in post.data_vars if str(v).startswith("sd_")):
-        rows += _group_rows(post, name, interval)
-    for name in sorted(str(v) for v in post.data_vars if str(v).startswith("corr_")):
-        rows += _group_rows(post, name, interval)
-    rows.append(_row("sigma", "", "standardised", post["sigma"], interval))
-    if "nu" in post:
-        rows.append(_row("nu", "", "standardised", post["nu"], interval))
+    suffixes = [s for s, _ in equations(idata)]
+    rows = []
+    for suffix, outcome in equations(idata):
+        part = [_row("Intercept", "", "standardised", post[f"Intercept{suffix}"], interval)]
+        original = original_scale_slopes(idata, suffix, outcome)
+        beta, dim = post[f"beta{suffix}"], f"term{suffix}"
+        for term in beta[dim].values:
+            part.append(_row("beta", str(term), "standardised", beta.sel({dim: term}), interval))
+            part.append(_row("beta", str(term), "original", original.sel({dim: term}), interval))
+        for prefix in ("sd_", "corr_"):
+            for name in sorted(str(v) for v in post.data_vars):
+                if _belongs(name, prefix, suffix, suffixes):
+                    part += _group_rows(post, name, interval, name.removesuffix(suffix))
+        for name in ("sigma", "nu"):
+            if f"{name}{suffix}" in post:
+                part.append(_row(name, "", "standardised", post[f"{name}{suffix}"], interval))
+        rows += [{"outcome": outcome, **row} for row in part]
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
-def _group_rows(post, name: str, interval: float) -> list[dict]:
+def _group_rows(post, name: str, interval: float, label: str) -> list[dict]:
     """SDs of a level's intercepts and slopes; their correlations (lower triangle)."""
-    draws = post[name]
+    draws, name = post[name], label
     dims = [d for d in draws.dims if d not in ("chain", "draw")]
     if not dims:
         return [_row(name, "", "standardised", draws, interval)]

@@ -29,6 +29,8 @@ COLUMNS = [
 
 def interaction_terms(idata: az.InferenceData) -> list[tuple[str, str]]:
     """(focal, moderator) pairs of the model's two-way interactions."""
+    if "term" not in idata.posterior.coords:  # several equations (mediation): no lines
+        return []
     terms = [str(t) for t in idata.posterior["term"].values]
     return [tuple(t.split(":")) for t in terms if t.count(":") == 1]
 

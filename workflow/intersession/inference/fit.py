@@ -83,6 +83,14 @@ def attach_scaling(idata: az.InferenceData, scaling: dict[str, tuple[float, floa
         )
 
 
+def attach_equations(idata: az.InferenceData, equations: list[tuple[str, str]]) -> None:
+    """Record each equation's variable-name suffix and outcome (one for a regression)."""
+    suffixes = [suffix for suffix, _ in equations]
+    idata.constant_data["equation_outcome"] = xr.DataArray(
+        [outcome for _, outcome in equations], coords={"equation": suffixes}, dims="equation"
+    )
+
+
 def attach_provenance(idata: az.InferenceData, provenance: dict) -> az.InferenceData:
     """Record provenance (JSON) in the posterior group's attributes."""
     record = {**provenance, "versions": package_versions()}

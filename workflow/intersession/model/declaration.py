@@ -41,6 +41,7 @@ class ModelSpec:
     family: str
     priors: dict
     declaration: dict
+    mediation: dict | None = None
 
     @property
     def variables(self) -> list[str]:
@@ -122,7 +123,23 @@ def load_model(models_dir: str | Path, name: str, codebook: Codebook) -> ModelSp
     """Model ``models_dir/<name>.yaml`` with its prior set, checked against the codebook."""
     path = Path(models_dir) / f"{name}.yaml"
     doc = check(load_yaml(path), "model", str(path))
-    if "formula" in doc:
+    if "mediation" in doc:
+        if "formula" in doc or "predictors" in doc or "outcome" not in doc:
+            raise DeclarationError(
+                f"{path}: a mediation model gives 'outcome' and 'mediation', not "
+                "'formula' or 'predictors'"
+            )
+        m = doc["mediation"]
+        doc = {
+            **doc,
+            "predictors": [
+                m["mediator"],
+                m["predictor"],
+                m["moderator"],
+                f"{m['predictor']}:{m['moderator']}",
+            ],
+        }
+    elif "formula" in doc:
         if "outcome" in doc or "predictors" in doc:
             raise DeclarationError(
                 f"{path}: give either 'formula' or 'outcome' and 'predictors', not both"
@@ -161,4 +178,5 @@ def load_model(models_dir: str | Path, name: str, codebook: Codebook) -> ModelSp
         family=doc["family"],
         priors=load_priors(models_dir, doc["priors"]),
         declaration=doc,
+        mediation=doc.get("mediation"),
     )

@@ -162,59 +162,82 @@ def design_matrix(terms, frame: pd.DataFrame, scaling: dict) -> np.ndarray:
     return np.column_stack([np.prod([z[n] for n in t.split(":")], axis=0) for t in terms])
 
 
-def _group_effect(level_spec: GroupSpec, frame, x, terms, priors):
+def _group_effect(level_spec: GroupSpec, index, x, terms, priors, suffix: str = ""):
     """Contribution of one level's intercepts (and correlated slopes) to the predictor."""
     level = level_spec.level
-    codes, _ = pd.factorize(frame[level].astype(str), sort=True)
-    index = pm.Data(f"{level}_index", codes, dims="obs_id")
     if not level_spec.slopes:
-        sd = pm.HalfNormal(f"sd_{level}", **priors["group_sd"])
-        offset = pm.Normal(f"z_{level}", 0.0, 1.0, dims=level)
+        sd = pm.HalfNormal(f"sd_{level}{suffix}", **priors["group_sd"])
+        offset = pm.Normal(f"z_{level}{suffix}", 0.0, 1.0, dims=level)
         return (sd * offset)[index]
-    effect_dim = f"{level}_effect"
+    effect_dim = f"{level}_effect{suffix}"
     k = 1 + len(level_spec.slopes)
     chol, corr, sds = pm.LKJCholeskyCov(
-        f"chol_{level}",
+        f"chol_{level}{suffix}",
         n=k,
         eta=priors["correlation"]["eta"],
         sd_dist=pm.HalfNormal.dist(priors["group_sd"]["sigma"], shape=k),
         compute_corr=True,
         store_in_trace=False,
     )
-    pm.Deterministic(f"sd_{level}", sds, dims=effect_dim)
-    pm.Deterministic(f"corr_{level}", corr, dims=(effect_dim, f"{effect_dim}_bis"))
-    offset = pm.Normal(f"z_{level}", 0.0, 1.0, dims=(level, effect_dim))
+    pm.Deterministic(f"sd_{level}{suffix}", sds, dims=effect_dim)
+    pm.Deterministic(f"corr_{level}{suffix}", corr, dims=(effect_dim, f"{effect_dim}_bis"))
+    offset = pm.Normal(f"z_{level}{suffix}", 0.0, 1.0, dims=(level, effect_dim))
     effects = pm.math.dot(offset, chol.T)[index]  # (obs, k)
     slopes = x[:, [terms.index(s) for s in level_spec.slopes]]
     return effects[:, 0] + (effects[:, 1:] * slopes).sum(axis=1)
 
 
+def _coords(equations: list[tuple[ModelData, str]]) -> dict:
+    frame = equations[0][0].frame
+    coords = {"obs_id": np.arange(len(frame))}
+    for data, suffix in equations:
+        coords[f"term{suffix}"] = list(data.terms)
+        for group in data.groups:
+            coords[group.level] = sorted(frame[group.level].astype(str).unique())
+            if group.slopes:
+                effects = ["Intercept", *group.slopes]
+                coords[f"{group.level}_effect{suffix}"] = effects
+                coords[f"{group.level}_effect{suffix}_bis"] = effects
+    return coords
+
+
+def _equation(spec: ModelSpec, data: ModelData, suffix: str, indices: dict) -> None:
+    """One regression equation inside the current model: variables named ``<name><suffix>``."""
+    priors, frame, terms = spec.priors, data.frame, list(data.terms)
+    y_mean, y_sd = data.scaling[spec.outcome]
+    x = pm.Data(
+        f"X{suffix}", design_matrix(terms, frame, data.scaling), dims=("obs_id", f"term{suffix}")
+    )
+    intercept = pm.Normal(f"Intercept{suffix}", **priors["intercept"])
+    beta = pm.Normal(f"beta{suffix}", **priors["slopes"], dims=f"term{suffix}")
+    eta = intercept + pm.math.dot(x, beta)
+    for group in data.groups:
+        if group.level not in indices:
+            codes, _ = pd.factorize(frame[group.level].astype(str), sort=True)
+            indices[group.level] = pm.Data(f"{group.level}_index", codes, dims="obs_id")
+        eta = eta + _group_effect(group, indices[group.level], x, terms, priors, suffix)
+    sigma = pm.HalfNormal(f"sigma{suffix}", **priors["residual_sd"])
+    mu, scale = y_mean + y_sd * eta, y_sd * sigma
+    observed = frame[spec.outcome].to_numpy()
+    if spec.family == "student_t":
+        nu = pm.Gamma(f"nu{suffix}", **priors["student_nu"])
+        pm.StudentT(spec.outcome, nu=nu, mu=mu, sigma=scale, observed=observed, dims="obs_id")
+    else:
+        pm.Normal(spec.outcome, mu=mu, sigma=scale, observed=observed, dims="obs_id")
+
+
 def build_model(spec: ModelSpec, data: ModelData) -> pm.Model:
     """The PyMC model: intercept, slopes, group effects and the declared likelihood."""
-    priors = spec.priors
-    frame = data.frame
-    terms = list(data.terms)
-    y_mean, y_sd = data.scaling[spec.outcome]
-    coords = {"term": terms, "obs_id": np.arange(len(frame))}
-    for group in data.groups:
-        coords[group.level] = sorted(frame[group.level].astype(str).unique())
-        if group.slopes:
-            effects = ["Intercept", *group.slopes]
-            coords[f"{group.level}_effect"] = effects
-            coords[f"{group.level}_effect_bis"] = effects
-    with pm.Model(coords=coords) as model:
-        x = pm.Data("X", design_matrix(terms, frame, data.scaling), dims=("obs_id", "term"))
-        intercept = pm.Normal("Intercept", **priors["intercept"])
-        beta = pm.Normal("beta", **priors["slopes"], dims="term")
-        eta = intercept + pm.math.dot(x, beta)
-        for group in data.groups:
-            eta = eta + _group_effect(group, frame, x, terms, priors)
-        sigma = pm.HalfNormal("sigma", **priors["residual_sd"])
-        mu, scale = y_mean + y_sd * eta, y_sd * sigma
-        observed = frame[spec.outcome].to_numpy()
-        if spec.family == "student_t":
-            nu = pm.Gamma("nu", **priors["student_nu"])
-            pm.StudentT(spec.outcome, nu=nu, mu=mu, sigma=scale, observed=observed, dims="obs_id")
-        else:
-            pm.Normal(spec.outcome, mu=mu, sigma=scale, observed=observed, dims="obs_id")
+    with pm.Model(coords=_coords([(data, "")])) as model:
+        _equation(spec, data, "", {})
+    return model
+
+
+def build_equations(equations: list[tuple[ModelSpec, ModelData, str]]) -> pm.Model:
+    """Several equations over the same rows in one model (e.g. the a and b paths of a
+    mediation), each with its own intercept, slopes, group effects and residual."""
+    with pm.Model(coords=_coords([(data, suffix) for _, data, suffix in equations])) as model:
+        indices: dict = {}
+        for spec, data, suffix in equations:
+            _equation(spec, data, suffix, indices)
     return model
