@@ -12,6 +12,27 @@ from intersession.data.codebook import load_codebook
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_STUDY = ROOT / "data" / "simulated_quirk2018"
+#: Sampler settings of the bounded statistical checks: 2 chains x 500 draws with nutpie.
+BOUNDED_SAMPLER = {
+    "backend": "nutpie",
+    "chains": 2,
+    "tune": 500,
+    "draws": 500,
+    "target_accept": 0.9,
+    "prior_draws": 10,
+}
+#: The groups every stored fit holds.
+FIT_GROUPS = {
+    "posterior",
+    "sample_stats",
+    "prior",
+    "prior_predictive",
+    "posterior_predictive",
+    "log_likelihood",
+    "log_prior",
+    "observed_data",
+    "constant_data",
+}
 WORKFLOW_PARTS = ("Snakefile", "environment.yml", "workflow", "config", "data", "models")
 
 

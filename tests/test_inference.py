@@ -8,19 +8,7 @@ from intersession.data.validate import validate_study
 from intersession.inference.fit import attach_provenance, read_provenance, sample
 from intersession.model.declaration import load_model
 from intersession.model.regression import build_model, prepare_data
-from tests.conftest import DEFAULT_STUDY, ROOT
-
-GROUPS = {
-    "posterior",
-    "sample_stats",
-    "prior",
-    "prior_predictive",
-    "posterior_predictive",
-    "log_likelihood",
-    "log_prior",
-    "observed_data",
-    "constant_data",
-}
+from tests.conftest import DEFAULT_STUDY, FIT_GROUPS, ROOT
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +32,7 @@ def test_backend_stores_every_group(make_model, backend):
         "prior_draws": 20,
     }
     idata = sample(make_model(), sampler, seed=1, cores=1)
-    assert set(idata.groups()) == GROUPS
+    assert set(idata.groups()) == FIT_GROUPS
     assert set(idata.posterior.data_vars) == {
         "Intercept",
         "beta",

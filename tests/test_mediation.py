@@ -13,7 +13,7 @@ from intersession.model.declaration import load_model
 from intersession.model.mediation import prepare_mediation
 from intersession.model.regression import build_equations, design_matrix
 from intersession.schema import DeclarationError
-from tests.conftest import ROOT
+from tests.conftest import BOUNDED_SAMPLER, ROOT
 from tests.fakes import fake_fit
 
 
@@ -105,15 +105,7 @@ def test_moderated_mediation_is_recovered(default_codebook):
     a_truth, b_truth = _ols(big[0][1], "isp_actions"), _ols(big[1][1], "progress")
     index_truth = a_truth["self_alliance:other_alliance"] * b_truth["isp_actions"]
     equations = prepare_mediation(spec, scores_of(default_codebook, Design(400, 20), 5))
-    sampler = {
-        "backend": "nutpie",
-        "chains": 2,
-        "tune": 500,
-        "draws": 500,
-        "target_accept": 0.9,
-        "prior_draws": 10,
-    }
-    idata = sample(build_equations(equations), sampler, seed=9, cores=2)
+    idata = sample(build_equations(equations), BOUNDED_SAMPLER, seed=9, cores=2)
     assert int(idata.sample_stats["diverging"].sum()) == 0
     mediation = spec.mediation
     table = indirect_effects(idata, mediation, 0.95).set_index("moderator_level")

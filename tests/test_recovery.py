@@ -13,7 +13,7 @@ from intersession.data.validate import clean_items
 from intersession.inference.fit import sample
 from intersession.model.declaration import load_model
 from intersession.model.regression import build_model, prepare_data
-from tests.conftest import ROOT
+from tests.conftest import BOUNDED_SAMPLER, ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -25,15 +25,7 @@ def test_slopes_are_recovered(default_codebook, outcome):
     scores = score_study(items, default_codebook)
     spec = load_model(ROOT / "models", outcome, default_codebook)
     data = prepare_data(spec, scores)
-    sampler = {
-        "backend": "nutpie",
-        "chains": 2,
-        "tune": 500,
-        "draws": 500,
-        "target_accept": 0.9,
-        "prior_draws": 10,
-    }
-    idata = sample(build_model(spec, data), sampler, seed=3, cores=2)
+    idata = sample(build_model(spec, data), BOUNDED_SAMPLER, seed=3, cores=2)
     beta = idata.posterior["beta"]
     for term, value in truth["observed_metric"][outcome].items():
         draws = beta.sel(term=term).values.ravel()
@@ -94,15 +86,7 @@ def test_within_between_correlated_slopes_model_recovers_its_truth(tmp_path, mul
     study, _ = simulate_study(multisite_codebook, design, seed=21, params=params)
     scores = score_study(clean_items(study.astype(str), multisite_codebook), multisite_codebook)
     data = prepare_data(spec, scores)
-    sampler = {
-        "backend": "nutpie",
-        "chains": 2,
-        "tune": 500,
-        "draws": 500,
-        "target_accept": 0.9,
-        "prior_draws": 10,
-    }
-    idata = sample(build_model(spec, data), sampler, seed=5, cores=2)
+    idata = sample(build_model(spec, data), BOUNDED_SAMPLER, seed=5, cores=2)
     assert int(idata.sample_stats["diverging"].sum()) == 0
     truth = pseudo_truth(spec, multisite_codebook, design, params, seed=22)
     beta = idata.posterior["beta"]
@@ -133,15 +117,7 @@ def test_gaussian_mixed_model_agrees_with_statsmodels_reml(tmp_path, multisite_c
     data = prepare_data(
         spec, score_study(clean_items(study.astype(str), multisite_codebook), multisite_codebook)
     )
-    sampler = {
-        "backend": "nutpie",
-        "chains": 2,
-        "tune": 500,
-        "draws": 500,
-        "target_accept": 0.9,
-        "prior_draws": 10,
-    }
-    idata = sample(build_model(spec, data), sampler, seed=8, cores=2)
+    idata = sample(build_model(spec, data), BOUNDED_SAMPLER, seed=8, cores=2)
 
     x = design_matrix(data.terms, data.frame, data.scaling)
     mean, sd = data.scaling[spec.outcome]

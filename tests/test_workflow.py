@@ -14,7 +14,7 @@ import yaml
 
 from intersession import steps
 from intersession.inference.fit import read_provenance
-from tests.conftest import copy_workflow
+from tests.conftest import FIT_GROUPS, copy_workflow
 
 pytestmark = pytest.mark.e2e
 
@@ -25,17 +25,6 @@ OUTCOMES = {
     "isp_thoughts": "isp_thoughts",
     "moderated_mediation": "progress",
     "progress": "progress",
-}
-GROUPS = {
-    "posterior",
-    "sample_stats",
-    "prior",
-    "prior_predictive",
-    "posterior_predictive",
-    "log_likelihood",
-    "log_prior",
-    "observed_data",
-    "constant_data",
 }
 
 
@@ -110,7 +99,7 @@ def test_alliance_intervals_on_isp_thoughts_include_zero(run):
 @pytest.mark.parametrize("model", MODELS)
 def test_fit_stores_all_groups_and_provenance(run, model):
     idata = az.from_netcdf(results(run, "fits", f"{model}.nc"), engine="h5netcdf")
-    assert set(idata.groups()) == GROUPS
+    assert set(idata.groups()) == FIT_GROUPS
     assert idata.posterior.sizes["chain"] == 4 and idata.posterior.sizes["draw"] == 1000
     prov = read_provenance(idata)
     data = run / "data" / STUDY / "study.csv"
