@@ -254,3 +254,25 @@ def test_models_to_fit_default_to_every_declaration(tmp_path):
         f"config key 'models' lists ['isp_action'], which have no file in {ROOT / 'models'}/; "
         "available: isp_actions, isp_thoughts, moderated_mediation, progress"
     )
+
+
+def test_ordinal_family_on_the_sum_score(tmp_path, default_codebook, scores):
+    spec = load_model(
+        write_model(
+            tmp_path, formula="isp_actions ~ self_alliance + (1 | therapist)", family="ordinal"
+        ),
+        "m",
+        default_codebook,
+    )
+    data = prepare_data(spec, scores)
+    categories = data.frame["isp_actions"]
+    # 5 items on 1-5: sums 5..25 become categories 0..20
+    expected = (scores["isp_actions"] * 5).round().astype(int) - 5
+    assert categories.tolist() == expected.tolist()
+    assert categories.between(0, 20).all()
+    model = build_model(spec, data)
+    assert {"cutpoints", "beta", "sd_therapist"} <= {rv.name for rv in model.free_RVs}
+    assert "Intercept" not in {rv.name for rv in model.free_RVs}
+    assert model["cutpoints"].type.shape == (20,)
+    assert np.isfinite(model.compile_logp()(model.initial_point()))
+    assert np.all(np.isfinite(model.compile_dlogp()(model.initial_point())))

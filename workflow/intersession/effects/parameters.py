@@ -97,7 +97,9 @@ def parameter_table(idata: az.InferenceData, interval: float = 0.95) -> pd.DataF
     suffixes = [s for s, _ in equations(idata)]
     rows = []
     for suffix, outcome in equations(idata):
-        part = [_row("Intercept", "", "standardised", post[f"Intercept{suffix}"], interval)]
+        part = []
+        if f"Intercept{suffix}" in post:  # not in ordinal models: the cutpoints absorb it
+            part.append(_row("Intercept", "", "standardised", post[f"Intercept{suffix}"], interval))
         original = original_scale_slopes(idata, suffix, outcome)
         beta, dim = post[f"beta{suffix}"], f"term{suffix}"
         for term in beta[dim].values:
@@ -107,6 +109,12 @@ def parameter_table(idata: az.InferenceData, interval: float = 0.95) -> pd.DataF
             for name in sorted(str(v) for v in post.data_vars):
                 if _belongs(name, prefix, suffix, suffixes):
                     part += _group_rows(post, name, interval, name.removesuffix(suffix))
+        if f"cutpoints{suffix}" in post:
+            cuts = post[f"cutpoints{suffix}"]
+            part += [
+                _row("cutpoints", str(i + 1), "logit", cuts.isel({cuts.dims[-1]: i}), interval)
+                for i in range(cuts.shape[-1])
+            ]
         for name in ("sigma", "nu"):
             if f"{name}{suffix}" in post:
                 part.append(_row(name, "", "standardised", post[f"{name}{suffix}"], interval))

@@ -29,8 +29,8 @@ COLUMNS = [
 
 def interaction_terms(idata: az.InferenceData) -> list[tuple[str, str]]:
     """(focal, moderator) pairs of the model's two-way interactions."""
-    if "term" not in idata.posterior.coords:  # several equations (mediation): no lines
-        return []
+    if "term" not in idata.posterior.coords or "Intercept" not in idata.posterior:
+        return []  # several equations (mediation) or an ordinal outcome: no lines yet
     terms = [str(t) for t in idata.posterior["term"].values]
     return [tuple(t.split(":")) for t in terms if t.count(":") == 1]
 

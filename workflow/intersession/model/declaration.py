@@ -42,6 +42,8 @@ class ModelSpec:
     priors: dict
     declaration: dict
     mediation: dict | None = None
+    outcome_items: int = 1  # items summed for an ordinal outcome (1 for a score column)
+    outcome_range: tuple[float, float] = (0.0, 1.0)  # response range of one item
 
     @property
     def variables(self) -> list[str]:
@@ -169,6 +171,13 @@ def load_model(models_dir: str | Path, name: str, codebook: Codebook) -> ModelSp
     if problems:
         allowed = ", ".join(sorted(known))
         raise DeclarationError(f"{path}: " + "; ".join(problems) + f" (instruments: {allowed})")
+    outcome = codebook.instruments[doc["outcome"]]
+    if doc["family"] == "ordinal" and not all(
+        float(v).is_integer() for v in (outcome.low, outcome.high)
+    ):
+        raise DeclarationError(
+            f"{path}: the ordinal outcome '{outcome.name}' needs a range of whole numbers"
+        )
     return ModelSpec(
         name=name,
         label=doc.get("label", name),
@@ -179,4 +188,6 @@ def load_model(models_dir: str | Path, name: str, codebook: Codebook) -> ModelSp
         priors=load_priors(models_dir, doc["priors"]),
         declaration=doc,
         mediation=doc.get("mediation"),
+        outcome_items=max(1, len(outcome.items)),
+        outcome_range=(outcome.low, outcome.high),
     )

@@ -14,7 +14,8 @@
   correlation through a Cholesky factor (Lewandowski, Kurowicka & Joe, 2009).
 - **Likelihood** on the outcome's original scale (``mu = mean_y + sd_y * eta``): Gaussian,
   or Student-t for robustness to outlying observations (nu ~ Gamma(2, 0.1), Juarez & Steel,
-  2010).
+  2010); or ordinal, a cumulative logit on the sum score with ordered cutpoints (Burkner &
+  Vuorre, 2019), whose slopes are on the latent logit scale.
 """
 
 from __future__ import annotations
@@ -149,10 +150,23 @@ def prepare_data(spec: ModelSpec, scores: pd.DataFrame) -> ModelData:
         name: (float(frame[name].mean()), float(frame[name].std()))
         for name in [spec.outcome, *variables]
     }
+    if spec.family == "ordinal":
+        frame = frame.assign(**{spec.outcome: ordinal_categories(spec, frame[spec.outcome])})
+        scaling[spec.outcome] = (0.0, 1.0)  # slopes stay on the latent logit scale
+        notes.append(
+            f"ordinal outcome: the {spec.outcome} sum score over {spec.outcome_items} item(s) "
+            "(prorated over answered items, rounded), counted from its lowest possible value"
+        )
     zero_sd = [name for name, (_, sd) in scaling.items() if not sd > 0]
     if zero_sd:
         raise ValueError(f"model '{spec.name}': {zero_sd} do not vary across the rows used")
     return ModelData(frame, terms, scaling, groups, excluded, tuple(notes + group_notes))
+
+
+def ordinal_categories(spec: ModelSpec, score: pd.Series) -> pd.Series:
+    """0-based categories of the (prorated, rounded) sum score of an ordinal outcome."""
+    n, low = spec.outcome_items, spec.outcome_range[0]
+    return (score * n).round().astype(int) - round(n * low)
 
 
 def design_matrix(terms, frame: pd.DataFrame, scaling: dict) -> np.ndarray:
@@ -208,17 +222,31 @@ def _equation(spec: ModelSpec, data: ModelData, suffix: str, indices: dict) -> N
     x = pm.Data(
         f"X{suffix}", design_matrix(terms, frame, data.scaling), dims=("obs_id", f"term{suffix}")
     )
-    intercept = pm.Normal(f"Intercept{suffix}", **priors["intercept"])
     beta = pm.Normal(f"beta{suffix}", **priors["slopes"], dims=f"term{suffix}")
-    eta = intercept + pm.math.dot(x, beta)
+    eta = pm.math.dot(x, beta)
+    if spec.family != "ordinal":  # the ordinal cutpoints absorb the intercept
+        eta = eta + pm.Normal(f"Intercept{suffix}", **priors["intercept"])
     for group in data.groups:
         if group.level not in indices:
             codes, _ = pd.factorize(frame[group.level].astype(str), sort=True)
             indices[group.level] = pm.Data(f"{group.level}_index", codes, dims="obs_id")
         eta = eta + _group_effect(group, indices[group.level], x, terms, priors, suffix)
+    observed = frame[spec.outcome].to_numpy()
+    if spec.family == "ordinal":
+        n_cuts = round(spec.outcome_items * (spec.outcome_range[1] - spec.outcome_range[0]))
+        cutpoints = pm.Normal(
+            f"cutpoints{suffix}",
+            mu=np.linspace(-2.5, 2.5, n_cuts),
+            sigma=priors["cutpoints"]["sigma"],
+            transform=pm.distributions.transforms.ordered,
+            shape=n_cuts,
+        )
+        pm.OrderedLogistic(
+            spec.outcome, eta=eta, cutpoints=cutpoints, observed=observed, dims="obs_id"
+        )
+        return
     sigma = pm.HalfNormal(f"sigma{suffix}", **priors["residual_sd"])
     mu, scale = y_mean + y_sd * eta, y_sd * sigma
-    observed = frame[spec.outcome].to_numpy()
     if spec.family == "student_t":
         nu = pm.Gamma(f"nu{suffix}", **priors["student_nu"])
         pm.StudentT(spec.outcome, nu=nu, mu=mu, sigma=scale, observed=observed, dims="obs_id")
