@@ -297,8 +297,8 @@ def _model_section(
 
 
 def key_findings(sections: list[dict], interval: float, labels: dict) -> list[str]:
-    """APA-style sentences from the tables: each standardised slope, and the index of
-    moderated mediation where there is one."""
+    """APA-style sentences from the tables: each standardised slope of a regression, and the
+    index of moderated mediation of a mediation model."""
     lines = []
 
     def sentence(subject, symbol, row):
@@ -311,6 +311,8 @@ def key_findings(sections: list[dict], interval: float, labels: dict) -> list[st
 
     for section in sections:
         for row in section["parameters"]:
+            if section["indirect"]:
+                break  # a mediation's paths are in its section; the index is the finding
             if row["parameter"] == "beta" and row["scale"] == "standardised":
                 outcome = labels.get(row["outcome"], row["outcome"])
                 term = row["display"].split(": ", 1)[-1]
