@@ -44,10 +44,6 @@ class ModelData:
     excluded: dict[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
-    @property
-    def variables(self) -> list[str]:
-        return list(dict.fromkeys(p for t in self.terms for p in t.split(":")))
-
 
 def _complete_cases(spec: ModelSpec, scores: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     excluded, keep = {}, pd.Series(True, index=scores.index)
