@@ -65,7 +65,7 @@ def test_rows_with_missing_values_are_excluded_and_counted(default_codebook, sco
     assert data.excluded == {"missing isp_actions": 2, "missing other_alliance": 1}
 
 
-def test_therapist_intercepts_need_three_therapists(default_codebook, scores):
+def test_therapist_intercepts_need_five_therapists(default_codebook, scores):
     spec = load_model(ROOT / "models", "isp_actions", default_codebook)
     two = scores.assign(therapist=np.where(np.arange(len(scores)) % 2, "T1", "T2"))
     data = prepare_data(spec, two)
@@ -74,7 +74,7 @@ def test_therapist_intercepts_need_three_therapists(default_codebook, scores):
         "client intercepts left out: one row per client, so its intercept cannot be told "
         "apart from the residual",
         "therapist intercepts left out: 2 therapist(s) in the data, "
-        "fewer than the 3 needed to estimate their SD",
+        "fewer than the 5 needed to estimate their SD",
         "site intercepts left out: the study has no site column",
     )
     assert "sd_therapist" not in {rv.name for rv in build_model(spec, data).free_RVs}
@@ -209,14 +209,14 @@ def test_repeated_sessions_split_predictors_within_and_between(
     assert data.groups == (
         GroupSpec("client", ("self_alliance_within",)),
         GroupSpec("therapist", ("self_alliance_within",)),
-        GroupSpec("site"),
     )
     assert data.notes[-1] == (
-        "self_alliance slopes by site left out: 3 site(s), fewer than the 5 needed"
+        "site intercepts left out: 3 site(s) in the data, fewer than the 5 needed to estimate "
+        "their SD"
     )
     model = build_model(spec, data)
     assert model.coords["client_effect"] == ("Intercept", "self_alliance_within")
-    assert {"chol_client", "chol_therapist", "z_client", "sd_site"} <= {
+    assert {"chol_client", "chol_therapist", "z_client", "z_therapist"} <= {
         rv.name for rv in model.free_RVs
     }
     point = model.initial_point()

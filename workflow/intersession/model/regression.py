@@ -7,8 +7,9 @@
   and an interaction is formed at each level (within x within, between x between), as is
   standard in alliance research (Curran & Bauer, 2011; Falkenstrom et al., 2017).
 - **Design-aware groups.** Intercepts of a level are added only if the data identify them
-  (3 or more units, and not one row per unit); random slopes only for 5 or more units over
-  which the slope's predictor varies within units. Every omission is stated as a note.
+  (5 or more units: with fewer, their SD is barely informed by the data and the sampler
+  diverges; and not one row per unit); random slopes likewise only for 5 or more units,
+  over which the slope's predictor varies within units. Every omission is stated as a note.
 - **Group effects.** Non-centred (``sd * z``): with few rows per group the centred form
   funnels. Intercepts and slopes of a level are correlated, with an LKJ prior on their
   correlation through a Cholesky factor (Lewandowski, Kurowicka & Joe, 2009).
@@ -28,7 +29,7 @@ import pymc as pm
 
 from intersession.model.declaration import GroupSpec, ModelSpec
 
-MIN_GROUP_LEVELS = 3
+MIN_GROUP_LEVELS = 5
 MIN_SLOPE_LEVELS = 5
 WITHIN, BETWEEN = "_within", "_between"
 
