@@ -68,6 +68,21 @@ def tiny_codebook(tmp_path):
     return load_codebook(path)
 
 
+def standardised_ols(data, outcome: str) -> dict[str, float]:
+    """Least-squares fixed effects on a model's own standardised design matrix: the
+    pseudo-true values a model estimates, when ``data`` is a very large simulated sample."""
+    import numpy as np
+
+    from intersession.model.regression import design_matrix
+
+    x = np.column_stack(
+        [np.ones(len(data.frame)), design_matrix(data.terms, data.frame, data.scaling)]
+    )
+    mean, sd = data.scaling[outcome]
+    coef, *_ = np.linalg.lstsq(x, (data.frame[outcome] - mean) / sd, rcond=None)
+    return dict(zip(data.terms, coef[1:], strict=True))
+
+
 def copy_workflow(dest: Path) -> Path:
     """A copy of everything the workflow needs, so a test run never touches the checkout."""
     dest.mkdir(parents=True, exist_ok=True)

@@ -11,9 +11,9 @@ from intersession.effects.mediation import indirect_effects
 from intersession.inference.fit import sample
 from intersession.model.declaration import load_model
 from intersession.model.mediation import prepare_mediation
-from intersession.model.regression import build_equations, design_matrix
+from intersession.model.regression import build_equations
 from intersession.schema import DeclarationError
-from tests.conftest import BOUNDED_SAMPLER, ROOT
+from tests.conftest import BOUNDED_SAMPLER, ROOT, standardised_ols
 from tests.fakes import fake_fit
 
 
@@ -87,22 +87,16 @@ def test_indirect_effects_from_known_paths():
     assert table["upper"].iloc[3] == pytest.approx(np.quantile(a_xw * b_m, 0.95))
 
 
-def _ols(data, outcome):
-    x = np.column_stack(
-        [np.ones(len(data.frame)), design_matrix(data.terms, data.frame, data.scaling)]
-    )
-    mean, sd = data.scaling[outcome]
-    coef, *_ = np.linalg.lstsq(x, (data.frame[outcome] - mean) / sd, rcond=None)
-    return dict(zip(data.terms, coef[1:], strict=True))
-
-
 @pytest.mark.slow
 def test_moderated_mediation_is_recovered(default_codebook):
     """400 clients, bounded to 2 chains x 500 draws; the truth is the pseudo-true index
     a_xw * b_m from least squares on 100 times as many clients."""
     spec = load_model(ROOT / "models", "moderated_mediation", default_codebook)
     big = prepare_mediation(spec, scores_of(default_codebook, Design(40_000, 4000), 6))
-    a_truth, b_truth = _ols(big[0][1], "isp_actions"), _ols(big[1][1], "progress")
+    a_truth, b_truth = (
+        standardised_ols(big[0][1], "isp_actions"),
+        standardised_ols(big[1][1], "progress"),
+    )
     index_truth = a_truth["self_alliance:other_alliance"] * b_truth["isp_actions"]
     equations = prepare_mediation(spec, scores_of(default_codebook, Design(400, 20), 5))
     idata = sample(build_equations(equations), BOUNDED_SAMPLER, seed=9, cores=2)

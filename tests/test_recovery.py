@@ -13,7 +13,7 @@ from intersession.data.validate import clean_items
 from intersession.inference.fit import sample
 from intersession.model.declaration import load_model
 from intersession.model.regression import build_model, prepare_data
-from tests.conftest import BOUNDED_SAMPLER, ROOT
+from tests.conftest import BOUNDED_SAMPLER, ROOT, standardised_ols
 
 pytestmark = pytest.mark.slow
 
@@ -51,17 +51,10 @@ def pseudo_truth(spec, codebook, design, params, seed):
     what the model estimates given noisy, rounded scale scores and the within/between split."""
     from dataclasses import replace
 
-    from intersession.model.regression import design_matrix
-
     big = replace(design, n_clients=design.n_clients * 20, n_therapists=design.n_therapists * 20)
     study, _ = simulate_study(codebook, big, seed=seed, params=params)
     data = prepare_data(spec, score_study(clean_items(study.astype(str), codebook), codebook))
-    x = np.column_stack(
-        [np.ones(len(data.frame)), design_matrix(data.terms, data.frame, data.scaling)]
-    )
-    mean, sd = data.scaling[spec.outcome]
-    coef, *_ = np.linalg.lstsq(x, (data.frame[spec.outcome] - mean) / sd, rcond=None)
-    return dict(zip(data.terms, coef[1:], strict=True))
+    return standardised_ols(data, spec.outcome)
 
 
 def test_within_between_correlated_slopes_model_recovers_its_truth(tmp_path, multisite_codebook):
