@@ -68,19 +68,12 @@ def tiny_codebook(tmp_path):
     return load_codebook(path)
 
 
-def standardised_ols(data, outcome: str) -> dict[str, float]:
-    """Least-squares fixed effects on a model's own standardised design matrix: the
-    pseudo-true values a model estimates, when ``data`` is a very large simulated sample."""
-    import numpy as np
-
-    from intersession.model.regression import design_matrix
-
-    x = np.column_stack(
-        [np.ones(len(data.frame)), design_matrix(data.terms, data.frame, data.scaling)]
-    )
-    mean, sd = data.scaling[outcome]
-    coef, *_ = np.linalg.lstsq(x, (data.frame[outcome] - mean) / sd, rcond=None)
-    return dict(zip(data.terms, coef[1:], strict=True))
+def write_model(directory: Path, **declaration) -> Path:
+    """A models directory holding declaration ``m.yaml`` and the default prior set."""
+    (directory / "priors").mkdir(exist_ok=True)
+    shutil.copy(ROOT / "models" / "priors" / "default.yaml", directory / "priors")
+    (directory / "m.yaml").write_text(yaml.safe_dump(declaration))
+    return directory
 
 
 def copy_workflow(dest: Path) -> Path:

@@ -52,7 +52,7 @@ def test_parameter_table_rows_and_values():
 
 def test_predicted_lines_follow_the_linear_predictor():
     idata = fake_fit()
-    assert interaction_terms(idata) == [("self_alliance", "other_alliance")]
+    assert interaction_terms(idata) == [("", "isp_actions", "self_alliance", "other_alliance")]
     lines = predicted_lines(idata, "self_alliance", "other_alliance", n_grid=5)
     assert lines["moderator_level"].unique().tolist() == ["-1 SD", "mean", "+1 SD"]
     post = idata.posterior

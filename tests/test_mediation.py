@@ -12,8 +12,9 @@ from intersession.inference.fit import sample
 from intersession.model.declaration import load_model
 from intersession.model.mediation import prepare_mediation
 from intersession.model.regression import build_equations
+from intersession.model.truth import least_squares
 from intersession.schema import DeclarationError
-from tests.conftest import BOUNDED_SAMPLER, ROOT, standardised_ols
+from tests.conftest import BOUNDED_SAMPLER, ROOT
 from tests.fakes import fake_fit
 
 
@@ -94,8 +95,8 @@ def test_moderated_mediation_is_recovered(default_codebook):
     spec = load_model(ROOT / "models", "moderated_mediation", default_codebook)
     big = prepare_mediation(spec, scores_of(default_codebook, Design(40_000, 4000), 6))
     a_truth, b_truth = (
-        standardised_ols(big[0][1], "isp_actions"),
-        standardised_ols(big[1][1], "progress"),
+        least_squares(big[0][1], "isp_actions")[0],
+        least_squares(big[1][1], "progress")[0],
     )
     index_truth = a_truth["self_alliance:other_alliance"] * b_truth["isp_actions"]
     equations = prepare_mediation(spec, scores_of(default_codebook, Design(400, 20), 5))

@@ -10,7 +10,7 @@ from intersession.data.validate import validate_study
 from intersession.model.declaration import GroupSpec, load_model
 from intersession.model.regression import build_model, design_matrix, prepare_data
 from intersession.schema import DeclarationError
-from tests.conftest import DEFAULT_STUDY, ROOT
+from tests.conftest import DEFAULT_STUDY, ROOT, write_model
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def test_rows_with_missing_values_are_excluded_and_counted(default_codebook, sco
     assert data.excluded == {"missing isp_actions": 2, "missing other_alliance": 1}
 
 
-def test_therapist_intercepts_need_five_therapists(default_codebook, scores):
+def test_therapist_intercepts_need_ten_therapists(default_codebook, scores):
     spec = load_model(ROOT / "models", "isp_actions", default_codebook)
     two = scores.assign(therapist=np.where(np.arange(len(scores)) % 2, "T1", "T2"))
     data = prepare_data(spec, two)
@@ -74,7 +74,7 @@ def test_therapist_intercepts_need_five_therapists(default_codebook, scores):
         "client intercepts left out: one row per client, so its intercept cannot be told "
         "apart from the residual",
         "therapist intercepts left out: 2 therapist(s) in the data, "
-        "fewer than the 5 needed to estimate their SD",
+        "fewer than the 10 needed to estimate their SD",
         "site intercepts left out: the study has no site column",
     )
     assert "sd_therapist" not in {rv.name for rv in build_model(spec, data).free_RVs}
@@ -140,15 +140,6 @@ def validate_study_frame(study, codebook):
     return clean_items(study.astype(str), codebook)
 
 
-def write_model(tmp_path, **declaration):
-    (tmp_path / "priors").mkdir(exist_ok=True)
-    (tmp_path / "priors" / "default.yaml").write_text(
-        (ROOT / "models/priors/default.yaml").read_text()
-    )
-    (tmp_path / "m.yaml").write_text(yaml.safe_dump(declaration))
-    return tmp_path
-
-
 def test_formula_declares_terms_groups_and_slopes(tmp_path, multisite_codebook):
     formula = (
         "isp_actions ~ self_alliance * other_alliance + (1 + self_alliance | therapist)"
@@ -177,6 +168,23 @@ def test_formula_declares_terms_groups_and_slopes(tmp_path, multisite_codebook):
         ),
         ({"formula": "isp_actions ~ ~"}, "cannot parse formula 'isp_actions ~ ~'"),
         ({"label": "no outcome"}, "give 'formula', or 'outcome' and 'predictors'"),
+        (
+            {"formula": "mvbind(isp_thoughts, isp_actions) ~ self_alliance", "family": "ordinal"},
+            "a model of several outcomes is gaussian and has no mediation",
+        ),
+        (
+            {"formula": "log(isp_actions) ~ self_alliance"},
+            "the outcome log(isp_actions) of formula 'log(isp_actions) ~ self_alliance' is not "
+            "an instrument; several outcomes are written mvbind(outcome1, outcome2)",
+        ),
+        (
+            {"outcome": ["isp_actions", "isp_actions"], "predictors": ["self_alliance"]},
+            "outcomes ['isp_actions', 'isp_actions'] repeat an instrument",
+        ),
+        (
+            {"outcome": ["isp_actions", "progress"], "predictors": ["progress"]},
+            "predictor 'progress' uses the outcome 'progress'",
+        ),
     ],
 )
 def test_bad_declarations_are_named(tmp_path, multisite_codebook, declaration, message):
@@ -211,7 +219,7 @@ def test_repeated_sessions_split_predictors_within_and_between(
         GroupSpec("therapist", ("self_alliance_within",)),
     )
     assert data.notes[-1] == (
-        "site intercepts left out: 3 site(s) in the data, fewer than the 5 needed to estimate "
+        "site intercepts left out: 3 site(s) in the data, fewer than the 10 needed to estimate "
         "their SD"
     )
     model = build_model(spec, data)
@@ -243,6 +251,7 @@ def test_models_to_fit_default_to_every_declaration(tmp_path):
 
     assert model_names(ROOT / "models", None) == [
         "isp_actions",
+        "isp_joint",
         "isp_thoughts",
         "moderated_mediation",
         "progress",
@@ -252,7 +261,7 @@ def test_models_to_fit_default_to_every_declaration(tmp_path):
         model_names(ROOT / "models", ["isp_action"])
     assert str(err.value) == (
         f"config key 'models' lists ['isp_action'], which have no file in {ROOT / 'models'}/; "
-        "available: isp_actions, isp_thoughts, moderated_mediation, progress"
+        "available: isp_actions, isp_joint, isp_thoughts, moderated_mediation, progress"
     )
 
 
@@ -276,3 +285,82 @@ def test_ordinal_family_on_the_sum_score(tmp_path, default_codebook, scores):
     assert model["cutpoints"].type.shape == (20,)
     assert np.isfinite(model.compile_logp()(model.initial_point()))
     assert np.all(np.isfinite(model.compile_dlogp()(model.initial_point())))
+
+
+def test_joint_model_by_list_or_mvbind_formula(tmp_path, multisite_codebook):
+    terms = ("self_alliance", "other_alliance", "self_alliance:other_alliance")
+    by_list = load_model(
+        write_model(
+            tmp_path,
+            outcome=["isp_thoughts", "isp_actions"],
+            predictors=list(terms),
+            groups=["client", {"level": "therapist", "slopes": ["self_alliance"]}],
+        ),
+        "m",
+        multisite_codebook,
+    )
+    formula = (
+        "mvbind(isp_thoughts, isp_actions) ~ self_alliance * other_alliance + (1 | client)"
+        " + (1 + self_alliance | therapist)"
+    )
+    by_formula = load_model(write_model(tmp_path, formula=formula), "m", multisite_codebook)
+    for spec in (by_list, by_formula):
+        assert spec.outcomes == ("isp_thoughts", "isp_actions")
+        assert spec.terms == terms
+        assert spec.groups == (GroupSpec("client"), GroupSpec("therapist", ("self_alliance",)))
+
+
+def test_joint_model_correlates_outcomes_within_levels_with_enough_units(
+    tmp_path, multisite_codebook
+):
+    """60 clients x 4 sessions in 12 therapists: client effects correlated across the two
+    outcomes (60 >= 20 units), therapist effects not (12 < 20), residuals bivariate."""
+    from intersession.data.simulate import Design, simulate_study
+    from intersession.model.build import build, prepare
+
+    design = Design(n_clients=60, n_therapists=12, n_sites=3, n_sessions=4)
+    study, _ = simulate_study(multisite_codebook, design, seed=2)
+    scores = score_study(validate_study_frame(study, multisite_codebook), multisite_codebook)
+    missing_before = int(scores["isp_thoughts"].isna().sum())
+    scores.loc[scores["isp_thoughts"].first_valid_index(), "isp_thoughts"] = np.nan
+    formula = (
+        "mvbind(isp_thoughts, isp_actions) ~ self_alliance * other_alliance"
+        " + (1 + self_alliance | client) + (1 | therapist)"
+    )
+    spec = load_model(write_model(tmp_path, formula=formula), "m", multisite_codebook)
+    equations = prepare(spec, scores)
+    assert [suffix for *_, suffix in equations] == ["_isp_thoughts", "_isp_actions"]
+    data = equations[0][1]
+    assert data.excluded["missing isp_thoughts"] == missing_before + 1  # leaves both outcomes
+    assert len(data.frame) == len(scores) - sum(data.excluded.values())
+    assert data.notes[-1] == (
+        "therapist effects not correlated across outcomes: 12 therapist(s), fewer than the 20 "
+        "needed"
+    )
+    model = build(spec, equations)
+    assert model.coords["client_effect"] == (
+        "isp_thoughts/Intercept",
+        "isp_thoughts/self_alliance_within",
+        "isp_actions/Intercept",
+        "isp_actions/self_alliance_within",
+    )
+    assert {rv.name for rv in model.free_RVs} == {
+        "beta_isp_thoughts",
+        "Intercept_isp_thoughts",
+        "beta_isp_actions",
+        "Intercept_isp_actions",
+        "chol_client",
+        "z_client",
+        "sd_therapist_isp_thoughts",
+        "z_therapist_isp_thoughts",
+        "sd_therapist_isp_actions",
+        "z_therapist_isp_actions",
+        "chol_residual",
+    }
+    assert model["chol_client"].type.shape == (10,)  # 4 x 4 lower triangle
+    observed = model["isp_thoughts_and_isp_actions"]
+    assert type(observed.owner.op).__name__ == "MvNormalRV"
+    assert model.observed_RVs == [observed]
+    point = model.initial_point()
+    assert np.isfinite(model.compile_logp()(point))
+    assert np.all(np.isfinite(model.compile_dlogp()(point)))

@@ -19,9 +19,10 @@ from tests.conftest import FIT_GROUPS, copy_workflow
 pytestmark = pytest.mark.e2e
 
 STUDY = "simulated_quirk2018"
-MODELS = ["isp_actions", "isp_thoughts", "moderated_mediation", "progress"]
+MODELS = ["isp_actions", "isp_joint", "isp_thoughts", "moderated_mediation", "progress"]
 OUTCOMES = {
     "isp_actions": "isp_actions",
+    "isp_joint": ["isp_thoughts", "isp_actions"],
     "isp_thoughts": "isp_thoughts",
     "moderated_mediation": "progress",
     "progress": "progress",
@@ -54,9 +55,10 @@ def results(work, *parts):
 def test_report_is_written_and_self_contained(run):
     html = (run / "reports" / STUDY / "report.html").read_text()
     assert '<h2 id="key"' in html and "All convergence checks passed." in html
-    # a posterior predictive check per outcome (two in the mediation model), predicted lines
-    # per regression with an interaction
-    assert html.count('<img src="data:image/png;base64,') == 7
+    # a posterior predictive check per outcome (two in the mediation and the joint model):
+    # 7; predicted lines per equation with an interaction (two each in the mediation and
+    # the joint model): 6
+    assert html.count('<img src="data:image/png;base64,') == 13
     # nothing is loaded from outside: no external scripts, styles, fonts or images
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
     assert "<script" not in html and "<link" not in html
@@ -89,6 +91,23 @@ def test_mediation_reports_indirect_effects_and_their_index(run):
     assert index["lower"] > 0  # the default study was simulated with moderated mediation
     html = (run / "reports" / STUDY / "report.html").read_text()
     assert "index of moderated mediation: ab = " in html
+
+
+def test_joint_model_agrees_with_the_separate_models_and_adds_their_correlation(run):
+    """Same rows and predictors: the joint model's slopes are those of the two separate
+    models (within 0.1); its residual correlation is reported as a joint parameter."""
+    table = pd.read_csv(results(run, "effects", "isp_joint", "parameters.csv"))
+    joint = table[(table.parameter == "beta") & (table.scale == "standardised")]
+    for outcome in ("isp_thoughts", "isp_actions"):
+        separate = slopes(run, outcome)["mean"]
+        mine = joint[joint.outcome == outcome].set_index("term")["mean"]
+        assert (mine - separate).abs().max() < 0.1, outcome
+    residual = table[table.parameter == "corr_residual"]
+    assert residual["outcome"].tolist() == ["joint"]
+    assert residual["term"].tolist() == ["isp_actions ~ isp_thoughts"]
+    html = (run / "reports" / STUDY / "report.html").read_text()
+    assert "Residual correlation: ISP-actions ~ ISP-thoughts" in html
+    assert "therapist effects not correlated across outcomes: 10 therapist(s)" in html
 
 
 def test_alliance_intervals_on_isp_thoughts_include_zero(run):
@@ -260,7 +279,7 @@ def test_spss_and_excel_copies_give_the_same_scores_and_posterior(run, tmp_path,
 def test_large_multisite_study_with_sessions_reaches_the_fit_stage(tmp_path, multisite_codebook):
     from intersession.data.simulate import Design, simulate_study
 
-    design = Design(n_clients=2000, n_therapists=100, n_sites=5, n_sessions=10)
+    design = Design(n_clients=2000, n_therapists=100, n_sites=10, n_sessions=10)
     study, _ = simulate_study(multisite_codebook, design, seed=7)
     assert len(study) > 15_000
     study.to_csv(tmp_path / "study.csv", index=False)
@@ -277,7 +296,7 @@ def test_large_multisite_study_with_sessions_reaches_the_fit_stage(tmp_path, mul
     assert reliability["omega_within"].notna().all() and reliability["omega_between"].notna().all()
     idata = az.from_netcdf(results(work, "fits", "isp_actions.nc"), engine="h5netcdf")
     assert [g["level"] for g in read_provenance(idata)["groups"]] == ["client", "therapist", "site"]
-    assert idata.posterior.sizes["client"] == 2000 and idata.posterior.sizes["site"] == 5
+    assert idata.posterior.sizes["client"] == 2000 and idata.posterior.sizes["site"] == 10
 
 
 def test_a_model_declared_by_a_file_alone_appears_in_the_report(run, tmp_path):

@@ -25,12 +25,6 @@ from intersession.provenance import derive_seed, file_sha256, object_digest
 log = logging.getLogger("intersession")
 
 ID_DTYPES = {"client": str, "therapist": str, "site": str}
-PARAMETER_LABELS = {
-    "sd_client": "SD of client intercepts",
-    "sd_therapist": "SD of therapist intercepts",
-    "sd_site": "SD of site intercepts",
-    "sigma": "Residual SD",
-}
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -106,18 +100,12 @@ def fit(
         sample,
         save_fit,
     )
+    from intersession.model.build import build, prepare
     from intersession.model.declaration import load_model
-    from intersession.model.mediation import prepare_mediation
-    from intersession.model.regression import build_equations, prepare_data
 
     book = load_codebook(codebook)
     spec = load_model(models_dir, model, book)
-    frame = read_table(scores)
-    equations = (
-        prepare_mediation(spec, frame)
-        if spec.mediation
-        else [(spec, prepare_data(spec, frame), "")]
-    )
+    equations = prepare(spec, read_table(scores))
     data = equations[-1][1]  # the outcome's equation: groups, exclusions, notes
     for note in data.notes:
         log.info("design: %s", note)
@@ -129,7 +117,7 @@ def fit(
         model_seed,
         sampler["backend"],
     )
-    idata = sample(build_equations(equations), sampler, model_seed, cores=threads)
+    idata = sample(build(spec, equations), sampler, model_seed, cores=threads)
     attach_scaling(idata, {k: v for _, d, _ in equations for k, v in d.scaling.items()})
     attach_equations(idata, [(suffix, eq.outcome) for eq, _, suffix in equations])
     config = {"sampler": sampler, "seed": seed, "model": spec.declaration, "priors": spec.priors}
@@ -194,8 +182,8 @@ def effects(
     idata = az.from_netcdf(fit_path, engine="h5netcdf")
     write_csv(parameters_out, parameter_table(idata, interval))
     lines = [
-        predictions.predicted_lines(idata, f, m, interval=interval)
-        for f, m in predictions.interaction_terms(idata)
+        predictions.predicted_lines(idata, focal, moderator, suffix, outcome, interval=interval)
+        for suffix, outcome, focal, moderator in predictions.interaction_terms(idata)
     ]
     write_csv(
         predictions_out,
@@ -210,35 +198,27 @@ def effects(
     )
 
 
-def _term_label(term: str, labels: dict[str, str]) -> str:
-    """'self_alliance_within:other_alliance_within' -> 'Self-alliance x Other-alliance (within)'."""
-    from intersession.model.regression import BETWEEN, WITHIN
-
-    parts, level = term.split(":"), ""
-    for suffix in (WITHIN, BETWEEN):
-        if all(p.endswith(suffix) for p in parts):
-            parts, level = [p.removesuffix(suffix) for p in parts], f" ({suffix[1:]})"
-    return " \u00d7 ".join(labels.get(p, p) for p in parts) + level
-
-
 def _model_section(
     name, fit_path, parameters, predictions, indirect, diagnostics, labels, interval
 ):
     import arviz as az
 
+    from intersession.effects.parameters import JOINT, observed_variable
     from intersession.inference.fit import read_provenance
     from intersession.plots import figures
     from intersession.report.html import figure_data_uri
+    from intersession.report.labels import parameter_label
 
     idata = az.from_netcdf(fit_path, engine="h5netcdf")
     prov = read_provenance(idata)
     decl = prov["declaration"]
-    outcome = labels.get(decl["outcome"], decl["outcome"])
+    declared = decl["outcome"] if isinstance(decl["outcome"], list) else [decl["outcome"]]
+    outcome = " and ".join(labels.get(y, y) for y in declared)
     params = read_table(parameters)
     several = params["outcome"].nunique() > 1
     params["display"] = [
-        (f"{labels.get(y, y)}: " if several else "")
-        + (_term_label(term, labels) if name == "beta" else PARAMETER_LABELS.get(name, name))
+        (f"{labels.get(y, y)}: " if several and y != JOINT else "")
+        + parameter_label(name, term, labels)
         for y, name, term in zip(
             params["outcome"], params["parameter"], params["term"].fillna(""), strict=True
         )
@@ -263,7 +243,9 @@ def _model_section(
         "diagnostics": read_table(diagnostics).to_dict("records"),
         "figures": [
             {
-                "uri": figure_data_uri(figures.posterior_predictive(idata, label, var)),
+                "uri": figure_data_uri(
+                    figures.posterior_predictive(idata, label, *observed_variable(idata, var))
+                ),
                 "alt": f"Density of observed {label} scores with densities of 100 posterior "
                 "predictive data sets overlaid",
                 "caption": f"Posterior predictive check: observed {label} (dark) against "
@@ -278,18 +260,21 @@ def _model_section(
         "provenance": prov,
     }
     lines = read_table(predictions)
-    for (focal, moderator), table in lines.groupby(["focal", "moderator"], sort=False):
+    for (y, focal, moderator), table in lines.groupby(
+        ["outcome", "focal", "moderator"], sort=False
+    ):
         names = {
             "focal": labels.get(focal, focal),
             "moderator": labels.get(moderator, moderator),
-            "outcome": outcome,
+            "outcome": labels.get(y, y),
         }
         section["figures"].append(
             {
                 "uri": figure_data_uri(figures.predicted_lines(table, names, interval)),
-                "alt": f"Predicted {outcome} over {names['focal']} at low (-1 SD), mean and high "
-                f"(+1 SD) {names['moderator']}, each line with a {interval:.0%} credible band",
-                "caption": f"Predicted {outcome} over {names['focal']} at three levels of "
+                "alt": f"Predicted {names['outcome']} over {names['focal']} at low (-1 SD), "
+                f"mean and high (+1 SD) {names['moderator']}, each line with a "
+                f"{interval:.0%} credible band",
+                "caption": f"Predicted {names['outcome']} over {names['focal']} at three levels of "
                 f"{names['moderator']}: the interaction shows as lines of different slope.",
             }
         )

@@ -10,7 +10,8 @@ Generative story (latent traits on a standardised scale):
   study's interaction); ISP-thoughts do not depend on alliance; progress rises with
   ISP-thoughts, ISP-actions, self- and other-alliance;
 - each outcome has therapist intercepts (ICC about .05-.10), site intercepts when there are
-  sites, client intercepts when there are repeated sessions, and a residual.
+  sites, client intercepts when there are repeated sessions, and a residual; those of
+  ISP-thoughts and ISP-actions may be correlated (``isp_group_r``, ``isp_residual_r``).
 
 Items are the trait scaled to the instrument's typical mean and SD (alliance ratings pile up
 near the top of the scale) plus item noise, rounded and clipped to the response range;
@@ -95,6 +96,8 @@ class GeneratingParameters:
     client_sd: float = 0.50  # outcome intercepts of clients (repeated sessions only)
     therapist_slope_sd: float = 0.0  # SD across therapists of the self-alliance effect on actions
     client_slope_sd: float = 0.0  # SD across clients of the within-client self-alliance effect
+    isp_residual_r: float = 0.0  # residual correlation of ISP-thoughts and ISP-actions
+    isp_group_r: float = 0.0  # correlation of their therapist, site and client intercepts
     alliance_within_sd: float = 0.50
     alliance_growth: float = 0.05
     item_noise_sd: float = 0.55
@@ -145,24 +148,44 @@ def simulate_traits(
         for name in ("self_alliance", "other_alliance"):
             wobble[name] = rng.normal(0.0, params.alliance_within_sd, size=len(client))
             traits[name] = traits[name] + wobble[name] + params.alliance_growth * centred_session
+    actions_parts: dict = {}
     for role, terms in (
         ("isp_actions", params.actions),
         ("isp_thoughts", params.thoughts),
         ("progress", params.progress),
     ):
-        mean = _linear(terms, traits)
-        u = rng.normal(0.0, params.therapist_sd, size=design.n_therapists)[therapist]
+        parts = {"therapist": rng.normal(0.0, params.therapist_sd, size=design.n_therapists)}
         if site is not None:
-            u = u + rng.normal(0.0, params.site_sd, size=design.n_sites)[site]
-        traits[role] = mean + u + rng.normal(0.0, 1.0, size=len(client))
+            parts["site"] = rng.normal(0.0, params.site_sd, size=design.n_sites)
+        parts["residual"] = rng.normal(0.0, 1.0, size=len(client))
         if sessions > 1:
-            traits[role] = traits[role] + rng.normal(0.0, params.client_sd, size=n)[client]
+            parts["client"] = rng.normal(0.0, params.client_sd, size=n)
+        if role == "isp_actions":
+            actions_parts = parts
+        elif role == "isp_thoughts":
+            parts = _correlate(parts, actions_parts, params)
+        traits[role] = _linear(terms, traits) + parts["therapist"][therapist] + parts["residual"]
+        if site is not None:
+            traits[role] = traits[role] + parts["site"][site]
+        if sessions > 1:
+            traits[role] = traits[role] + parts["client"][client]
         if role == "isp_actions":
             traits[role] = traits[role] + _varying_slopes(
                 design, params, traits, wobble, rng, therapist, client
             )
     frame = pd.DataFrame(traits).assign(client=client, therapist=therapist, session=session)
     return frame.assign(site=site) if site is not None else frame
+
+
+def _correlate(own: dict, other: dict, params: GeneratingParameters) -> dict:
+    """ISP-thoughts' group and residual terms correlated with those of ISP-actions:
+    ``r * other + sqrt(1 - r^2) * own`` (same SDs), r = ``isp_residual_r`` for the residual
+    and ``isp_group_r`` for the therapist, site and client intercepts."""
+    mixed = {}
+    for key, values in own.items():
+        r = params.isp_residual_r if key == "residual" else params.isp_group_r
+        mixed[key] = r * other[key] + np.sqrt(1.0 - r**2) * values
+    return mixed
 
 
 def _varying_slopes(design, params, traits, wobble, rng, therapist, client) -> np.ndarray:

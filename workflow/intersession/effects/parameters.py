@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+JOINT = "joint"  # the outcome column of correlations across a joint model's outcomes
 SUMMARY_COLUMNS = ["outcome", "parameter", "term", "scale", "mean", "sd", "lower", "upper", "pd"]
 
 
@@ -41,6 +42,17 @@ def equations(idata: az.InferenceData) -> list[tuple[str, str]]:
         (str(s), str(o))
         for s, o in zip(cd["equation"].values, cd["equation_outcome"].values, strict=True)
     ]
+
+
+def observed_variable(idata: az.InferenceData, outcome: str) -> tuple[str, dict]:
+    """The observed variable holding ``outcome`` and the coordinates selecting it: the
+    outcome itself, or a joint model's multivariate variable at ``outcome=<outcome>``."""
+    if outcome in idata.observed_data:
+        return outcome, {}
+    for name, values in idata.observed_data.data_vars.items():
+        if "outcome" in values.dims and outcome in values["outcome"].values:
+            return str(name), {"outcome": [outcome]}
+    raise KeyError(f"no observed variable holds {outcome}")
 
 
 def probability_of_direction(draws: np.ndarray) -> float:
@@ -92,7 +104,8 @@ def _belongs(name: str, prefix: str, suffix: str, suffixes: list[str]) -> bool:
 
 def parameter_table(idata: az.InferenceData, interval: float = 0.95) -> pd.DataFrame:
     """Per equation: intercept, slopes (standardised and original), group SDs and
-    correlations, residual SD (and Student-t degrees of freedom)."""
+    correlations, residual SD (and Student-t degrees of freedom); for a joint model also
+    the correlations across outcomes (outcome ``joint``)."""
     post = idata.posterior
     suffixes = [s for s, _ in equations(idata)]
     rows = []
@@ -119,6 +132,10 @@ def parameter_table(idata: az.InferenceData, interval: float = 0.95) -> pd.DataF
             if f"{name}{suffix}" in post:
                 part.append(_row(name, "", "standardised", post[f"{name}{suffix}"], interval))
         rows += [{"outcome": outcome, **row} for row in part]
+    if "" not in suffixes:  # correlations across the outcomes of a joint model
+        for name in sorted(str(v) for v in post.data_vars):
+            if _belongs(name, "corr_", "", suffixes):
+                rows += [{"outcome": JOINT, **r} for r in _group_rows(post, name, interval, name)]
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 

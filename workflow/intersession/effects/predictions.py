@@ -1,9 +1,10 @@
 """Predicted outcome over a focal predictor at low, mean and high values of a moderator.
 
-Population-level predictions (therapist effects at zero, other predictors at their mean)
-on the outcome's original scale, with equal-tailed credible bands. The moderator is set to
-its mean and +/- 1 SD (Aiken & West, 1991), the convention for probing alliance
-interactions.
+Population-level predictions (group effects at zero, other predictors at their mean) on
+the outcome's original scale, for every equation of a model with an interaction (both
+outcomes of a joint model, both paths of a mediation), with equal-tailed credible bands.
+The moderator is set to its mean and +/- 1 SD (Aiken & West, 1991), the convention for
+probing alliance interactions.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import arviz as az
 import numpy as np
 import pandas as pd
 
-from intersession.effects.parameters import outcome_name, scaling
+from intersession.effects.parameters import equations, scaling
 
 MODERATOR_LEVELS = {"-1 SD": -1.0, "mean": 0.0, "+1 SD": 1.0}
 COLUMNS = [
+    "outcome",
     "focal",
     "focal_value",
     "moderator",
@@ -27,28 +29,42 @@ COLUMNS = [
 ]
 
 
-def interaction_terms(idata: az.InferenceData) -> list[tuple[str, str]]:
-    """(focal, moderator) pairs of the model's two-way interactions."""
-    if "term" not in idata.posterior.coords or "Intercept" not in idata.posterior:
-        return []  # several equations (mediation) or an ordinal outcome: no lines yet
-    terms = [str(t) for t in idata.posterior["term"].values]
-    return [tuple(t.split(":")) for t in terms if t.count(":") == 1]
+def interaction_terms(idata: az.InferenceData) -> list[tuple[str, str, str, str]]:
+    """(suffix, outcome, focal, moderator) of each two-way interaction of each equation
+    with a Gaussian or Student-t outcome (ordinal models have no mean line yet)."""
+    found = []
+    for suffix, outcome in equations(idata):
+        if f"Intercept{suffix}" not in idata.posterior:
+            continue
+        for term in idata.posterior[f"term{suffix}"].values:
+            if str(term).count(":") == 1:
+                found.append((suffix, outcome, *str(term).split(":")))
+    return found
 
 
 def predicted_lines(
-    idata: az.InferenceData, focal: str, moderator: str, n_grid: int = 40, interval: float = 0.95
+    idata: az.InferenceData,
+    focal: str,
+    moderator: str,
+    suffix: str = "",
+    outcome: str | None = None,
+    n_grid: int = 40,
+    interval: float = 0.95,
 ) -> pd.DataFrame:
-    """Tidy table: focal value, moderator level and value, posterior mean, lower, upper."""
+    """Tidy table: outcome, focal value, moderator level and value, posterior mean and
+    credible band, for the equation whose variables end in ``suffix``."""
     scale = scaling(idata)
-    y_mean, y_sd = scale[outcome_name(idata)]
-    observed = idata.constant_data["X"]
-    terms = [str(t) for t in idata.posterior["term"].values]
-    focal_obs = observed.sel(term=focal).values * scale[focal][1] + scale[focal][0]
+    outcome = outcome or equations(idata)[0][1]
+    y_mean, y_sd = scale[outcome]
+    dim = f"term{suffix}"
+    observed = idata.constant_data[f"X{suffix}"]
+    terms = [str(t) for t in idata.posterior[dim].values]
+    focal_obs = observed.sel({dim: focal}).values * scale[focal][1] + scale[focal][0]
     grid = np.linspace(focal_obs.min(), focal_obs.max(), n_grid)
     z_focal = (grid - scale[focal][0]) / scale[focal][1]
     post = idata.posterior.stack(sample=("chain", "draw"))
-    beta = post["beta"].transpose("sample", "term").values
-    intercept = post["Intercept"].values
+    beta = post[f"beta{suffix}"].transpose("sample", dim).values
+    intercept = post[f"Intercept{suffix}"].values
     tail = (1 - interval) / 2
     rows = []
     for label, z_mod in MODERATOR_LEVELS.items():
@@ -61,6 +77,7 @@ def predicted_lines(
         for i, x in enumerate(grid):
             rows.append(
                 {
+                    "outcome": outcome,
                     "focal": focal,
                     "focal_value": x,
                     "moderator": moderator,

@@ -6,6 +6,9 @@ with their random slopes, or the same as a brms-style formula parsed by ``formul
 
     formula: isp_actions ~ self_alliance * other_alliance + (1 + self_alliance | therapist)
 
+Several outcomes (``outcome: [isp_thoughts, isp_actions]``, or ``mvbind(isp_thoughts,
+isp_actions) ~ ...`` in a formula) declare a joint model with correlated outcomes.
+
 Declarations are checked against their schemas and against the codebook (every term must
 name an instrument, every level a role).
 """
@@ -44,6 +47,7 @@ class ModelSpec:
     mediation: dict | None = None
     outcome_items: int = 1  # items summed for an ordinal outcome (1 for a score column)
     outcome_range: tuple[float, float] = (0.0, 1.0)  # response range of one item
+    outcomes: tuple[str, ...] = ()  # the outcomes of a joint model; outcome is the first
 
     @property
     def variables(self) -> list[str]:
@@ -86,6 +90,14 @@ def parse_formula(formula: str, source: str) -> dict:
     if described.response is None:
         raise DeclarationError(f"{source}: formula {formula!r} has no outcome (left of '~')")
     outcome = names(described.response.term)
+    call = getattr(described.response.term.components[0], "call", None)
+    if call is not None:
+        if call.callee != "mvbind" or call.kwargs:
+            raise DeclarationError(
+                f"{source}: the outcome {outcome[0]} of formula {formula!r} is not an "
+                "instrument; several outcomes are written mvbind(outcome1, outcome2)"
+            )
+        outcome = [[arg.name for arg in call.args]]
     predictors, groups = [], {}
     for term in described.terms:
         kind = type(term).__name__
@@ -151,14 +163,19 @@ def load_model(models_dir: str | Path, name: str, codebook: Codebook) -> ModelSp
         raise DeclarationError(f"{path}: give 'formula', or 'outcome' and 'predictors'")
     known = set(codebook.instruments)
     groups = _groups(doc.get("groups", []))
-    problems = []
-    if doc["outcome"] not in known:
-        problems.append(f"outcome '{doc['outcome']}' is not an instrument of the codebook")
+    outcomes = doc["outcome"] if isinstance(doc["outcome"], list) else [doc["outcome"]]
+    problems = [
+        f"outcome '{y}' is not an instrument of the codebook" for y in outcomes if y not in known
+    ]
+    if len(outcomes) > 1 and (doc["family"] != "gaussian" or "mediation" in doc):
+        problems.append("a model of several outcomes is gaussian and has no mediation")
+    if len(set(outcomes)) < len(outcomes):
+        problems.append(f"outcomes {outcomes} repeat an instrument")
     for term in doc["predictors"]:
         for part in term.split(":"):
             if part not in known:
                 problems.append(f"predictor '{part}' (in '{term}') is not an instrument")
-            if part == doc["outcome"]:
+            if part in outcomes:
                 problems.append(f"predictor '{term}' uses the outcome '{part}'")
     for group in groups:
         if group.level not in LEVELS:
@@ -171,7 +188,7 @@ def load_model(models_dir: str | Path, name: str, codebook: Codebook) -> ModelSp
     if problems:
         allowed = ", ".join(sorted(known))
         raise DeclarationError(f"{path}: " + "; ".join(problems) + f" (instruments: {allowed})")
-    outcome = codebook.instruments[doc["outcome"]]
+    outcome = codebook.instruments[outcomes[0]]
     if doc["family"] == "ordinal" and not all(
         float(v).is_integer() for v in (outcome.low, outcome.high)
     ):
@@ -181,7 +198,7 @@ def load_model(models_dir: str | Path, name: str, codebook: Codebook) -> ModelSp
     return ModelSpec(
         name=name,
         label=doc.get("label", name),
-        outcome=doc["outcome"],
+        outcome=outcomes[0],
         terms=tuple(doc["predictors"]),
         groups=groups,
         family=doc["family"],
@@ -190,4 +207,5 @@ def load_model(models_dir: str | Path, name: str, codebook: Codebook) -> ModelSp
         mediation=doc.get("mediation"),
         outcome_items=max(1, len(outcome.items)),
         outcome_range=(outcome.low, outcome.high),
+        outcomes=tuple(outcomes) if len(outcomes) > 1 else (),
     )

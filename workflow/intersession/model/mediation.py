@@ -17,7 +17,7 @@ from dataclasses import replace
 import pandas as pd
 
 from intersession.model.declaration import ModelSpec
-from intersession.model.regression import ModelData, _complete_cases, prepare_data
+from intersession.model.regression import ModelData, complete_cases, prepare_data
 
 A_PATH, B_PATH = "_a", "_b"
 
@@ -40,7 +40,7 @@ def prepare_mediation(
 ) -> list[tuple[ModelSpec, ModelData, str]]:
     """Both equations on the rows complete in all four variables."""
     a_path, b_path = equations(spec)
-    frame, excluded = _complete_cases(b_path, scores)
+    frame, excluded = complete_cases([b_path.outcome, *b_path.variables], scores)
     a_data = prepare_data(a_path, frame)
     b_data = replace(prepare_data(b_path, frame), excluded=excluded)
     return [(a_path, a_data, A_PATH), (b_path, b_data, B_PATH)]

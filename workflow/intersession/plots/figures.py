@@ -12,10 +12,15 @@ import pandas as pd
 LEVEL_STYLE = {"-1 SD": ("#b2182b", "--"), "mean": ("#4d4d4d", "-"), "+1 SD": ("#2166ac", "-.")}
 
 
-def posterior_predictive(idata: az.InferenceData, outcome_label: str, var_name: str) -> plt.Figure:
-    """Observed density of the outcome against densities of posterior predictive draws."""
+def posterior_predictive(
+    idata: az.InferenceData, outcome_label: str, var_name: str, coords: dict | None = None
+) -> plt.Figure:
+    """Observed density of the outcome against densities of posterior predictive draws
+    (``coords`` selects one outcome of a joint model's variable)."""
     fig, ax = plt.subplots(figsize=(6, 3.6))
-    az.plot_ppc(idata, var_names=[var_name], ax=ax, num_pp_samples=100, random_seed=0)
+    az.plot_ppc(
+        idata, var_names=[var_name], coords=coords, ax=ax, num_pp_samples=100, random_seed=0
+    )
     ax.set_xlabel(outcome_label)
     ax.set_title("Posterior predictive check")
     fig.tight_layout()

@@ -1,0 +1,55 @@
+"""Readable names of terms and parameters, from the codebook's instrument labels.
+
+``self_alliance_within:other_alliance_within`` reads "Self-alliance x Other-alliance
+(within)"; ``sd_client`` with term ``self_alliance_within`` reads "SD of client slopes of
+Self-alliance (within)"; a joint model's ``isp_actions/Intercept`` reads "ISP-actions
+intercept".
+"""
+
+from __future__ import annotations
+
+from intersession.model.regression import BETWEEN, WITHIN
+
+FIXED = {
+    "Intercept": "Intercept",
+    "sigma": "Residual SD",
+    "nu": "Degrees of freedom (Student-t)",
+}
+
+
+def term_label(term: str, labels: dict[str, str]) -> str:
+    """A population-level term with instrument labels and its level (within, between)."""
+    parts, level = term.split(":"), ""
+    for suffix in (WITHIN, BETWEEN):
+        if all(p.endswith(suffix) for p in parts):
+            parts, level = [p.removesuffix(suffix) for p in parts], f" ({suffix[1:]})"
+    return " \u00d7 ".join(labels.get(p, p) for p in parts) + level
+
+
+def effect_label(effect: str, labels: dict[str, str]) -> str:
+    """A group-level effect: 'Intercept', a slope's term, or '<outcome>/<effect>'."""
+    outcome, _, effect = effect.rpartition("/")
+    text = "intercept" if effect == "Intercept" else f"slope of {term_label(effect, labels)}"
+    return f"{labels.get(outcome, outcome)} {text}" if outcome else text
+
+
+def parameter_label(parameter: str, term: str, labels: dict[str, str]) -> str:
+    """What a row of the parameter table estimates, in words."""
+    if parameter == "beta":
+        return term_label(term, labels)
+    if parameter in FIXED:
+        return FIXED[parameter]
+    if parameter == "cutpoints":
+        return f"Cutpoint {term}"
+    kind, _, level = parameter.partition("_")
+    if kind == "sd":
+        if term in ("", "Intercept"):
+            return f"SD of {level} intercepts"
+        return f"SD of {level} slopes of {term_label(term, labels)}"
+    if kind == "corr":
+        sides = term.split(" ~ ")
+        if level == "residual":
+            return "Residual correlation: " + " ~ ".join(labels.get(y, y) for y in sides)
+        a, b = (effect_label(side, labels) for side in sides)
+        return f"Correlation of {level} effects: {a} ~ {b}"
+    return parameter
