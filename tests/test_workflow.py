@@ -55,10 +55,15 @@ def results(work, *parts):
 def test_report_is_written_and_self_contained(run):
     html = (run / "reports" / STUDY / "report.html").read_text()
     assert '<h2 id="key"' in html and "All convergence checks passed." in html
-    # a posterior predictive check per outcome (two in the mediation and the joint model):
-    # 7; predicted lines per equation with an interaction (two each in the mediation and
-    # the joint model): 6
-    assert html.count('<img src="data:image/png;base64,') == 13
+    # per model rank and energy plots (10); per outcome a posterior predictive check (7) and
+    # a LOO-PIT (5: not for the joint model); per probed interaction a floodlight and
+    # predicted lines (12); each also saved beside the report as PNG and SVG
+    figures = sorted((run / "reports" / STUDY / "figures").glob("*.png"))
+    assert html.count('<img src="data:image/png;base64,') == len(figures) == 34
+    assert all(f.with_suffix(".svg").stat().st_size > 0 for f in figures)
+    tables = {f.name for f in (run / "reports" / STUDY / "tables").glob("*.csv")}
+    assert {"isp_actions_parameters.csv", "isp_actions_johnson_neyman.csv"} <= tables
+    assert "moderated_mediation_indirect.csv" in tables
     # nothing is loaded from outside: no external scripts, styles, fonts or images
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
     assert "<script" not in html and "<link" not in html
@@ -110,6 +115,29 @@ def test_joint_model_agrees_with_the_separate_models_and_adds_their_correlation(
     assert "therapist effects not correlated across outcomes: 10 therapist(s)" in html
 
 
+def test_report_probes_the_interaction_and_drafts_the_text(run):
+    """Simple slopes, a Johnson-Neyman region for ISP-actions (simulated with a positive
+    interaction) and none for ISP-thoughts, and the drafted methods and results."""
+    regions = pd.read_csv(results(run, "effects", "isp_actions", "johnson_neyman.csv"))
+    positive = regions[regions["region"] == "slope > 0 with probability >= 0.95"].iloc[0]
+    assert positive["lower_is_boundary"] and positive["observed_min"] < positive["lower"]
+    assert positive["upper"] == positive["observed_max"]
+    thoughts = pd.read_csv(results(run, "effects", "isp_thoughts", "johnson_neyman.csv"))
+    assert thoughts["region"].tolist() == ["slope = 0 (median, 95% interval)"]
+    slopes_table = pd.read_csv(results(run, "effects", "isp_actions", "slopes.csv"))
+    low, high = (
+        slopes_table[slopes_table.scale == "standardised"].set_index("moderator_level")["mean"]
+    )[["-1 SD", "+1 SD"]]
+    assert low < high
+    html = (run / "reports" / STUDY / "report.html").read_text()
+    assert "<h3>Statistical analysis</h3>" in html and "We fitted 5 Bayesian" in html
+    assert (
+        f"The slope of Self-alliance was credibly positive for Other-alliance from "
+        f"{positive['lower']:.2f}" in html
+    )
+    assert "No Johnson-Neyman region lies within the observed range of Other-alliance" in html
+
+
 def test_alliance_intervals_on_isp_thoughts_include_zero(run):
     thoughts = slopes(run, "isp_thoughts")
     assert ((thoughts["lower"] < 0) & (thoughts["upper"] > 0)).all()
@@ -153,9 +181,7 @@ def test_user_strings_are_escaped_in_the_report(run, tmp_path):
         source=str(res / "validated/source.json"),
         models=MODELS,
         fits=[str(res / f"fits/{m}.nc") for m in MODELS],
-        parameters=[str(res / f"effects/{m}/parameters.csv") for m in MODELS],
-        predictions=[str(res / f"effects/{m}/predictions.csv") for m in MODELS],
-        indirect=[str(res / f"effects/{m}/indirect.csv") for m in MODELS],
+        effects=[str(res / f"effects/{m}") for m in MODELS],
         diagnostics=[str(res / f"diagnostics/{m}.csv") for m in MODELS],
         out=str(out),
     )

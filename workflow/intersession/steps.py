@@ -164,151 +164,49 @@ def diagnose(fit_path: str, out: str) -> None:
     log.info("\n%s", table.to_string(index=False))
 
 
-def effects(
-    fit_path: str,
-    interval: float,
-    parameters_out: str,
-    predictions_out: str,
-    indirect_out: str,
-) -> None:
-    """Parameter summaries; predicted lines for interaction models; indirect effects for
-    mediation models (empty tables where a model has none)."""
+def effects(fit_path: str, interval: float, settings: dict, out_dir: str) -> None:
+    """Tidy tables of one fit in ``out_dir``: parameters; per two-way interaction of each
+    equation predicted lines, simple slopes, a floodlight and Johnson-Neyman regions; and
+    indirect effects of a mediation model (tables stay empty where a model has none)."""
     import arviz as az
 
-    from intersession.effects import mediation, predictions
+    from intersession.effects import mediation, predictions, slopes
     from intersession.effects.parameters import parameter_table
     from intersession.inference.fit import read_provenance
 
     idata = az.from_netcdf(fit_path, engine="h5netcdf")
-    write_csv(parameters_out, parameter_table(idata, interval))
-    lines = [
-        predictions.predicted_lines(idata, focal, moderator, suffix, outcome, interval=interval)
-        for suffix, outcome, focal, moderator in predictions.interaction_terms(idata)
-    ]
-    write_csv(
-        predictions_out,
-        pd.concat(lines) if lines else pd.DataFrame(columns=predictions.COLUMNS),
-    )
-    declared = read_provenance(idata).get("mediation")
-    write_csv(
-        indirect_out,
-        mediation.indirect_effects(idata, declared, interval)
-        if declared
-        else pd.DataFrame(columns=mediation.COLUMNS),
-    )
-
-
-def _model_section(
-    name, fit_path, parameters, predictions, indirect, diagnostics, labels, interval
-):
-    import arviz as az
-
-    from intersession.effects.parameters import JOINT, observed_variable
-    from intersession.inference.fit import read_provenance
-    from intersession.plots import figures
-    from intersession.report.html import figure_data_uri
-    from intersession.report.labels import parameter_label
-
-    idata = az.from_netcdf(fit_path, engine="h5netcdf")
-    prov = read_provenance(idata)
-    decl = prov["declaration"]
-    declared = decl["outcome"] if isinstance(decl["outcome"], list) else [decl["outcome"]]
-    outcome = " and ".join(labels.get(y, y) for y in declared)
-    params = read_table(parameters)
-    several = params["outcome"].nunique() > 1
-    params["display"] = [
-        (f"{labels.get(y, y)}: " if several and y != JOINT else "")
-        + parameter_label(name, term, labels)
-        for y, name, term in zip(
-            params["outcome"], params["parameter"], params["term"].fillna(""), strict=True
-        )
-    ]
-    grouping = "".join(
-        f" + ({' + '.join(['1', *g['slopes']])} | {g['level']})" for g in prov["groups"]
-    )
-    formula = "; ".join(
-        f"{eq['outcome']} ~ {' + '.join(eq['terms'])}{grouping}" for eq in prov["equations"]
-    )
-    section = {
-        "name": name,
-        "label": prov["label"],
-        "outcome": outcome,
-        "formula": formula,
-        "family": decl["family"],
-        "priors": prov["priors"].get("label", prov["priors"]["name"]),
-        "n_obs": idata.observed_data.sizes["obs_id"],
-        "excluded": prov["excluded"],
-        "notes": prov["design_notes"],
-        "parameters": params.to_dict("records"),
-        "diagnostics": read_table(diagnostics).to_dict("records"),
-        "figures": [
-            {
-                "uri": figure_data_uri(
-                    figures.posterior_predictive(idata, label, *observed_variable(idata, var))
-                ),
-                "alt": f"Density of observed {label} scores with densities of 100 posterior "
-                "predictive data sets overlaid",
-                "caption": f"Posterior predictive check: observed {label} (dark) against "
-                "replicated data sets from the posterior (light).",
-            }
-            for var, label in (
-                (eq["outcome"], labels.get(eq["outcome"], eq["outcome"]))
-                for eq in prov["equations"]
-            )
-        ],
-        "indirect": read_table(indirect).to_dict("records"),
-        "provenance": prov,
+    out = Path(out_dir)
+    write_csv(out / "parameters.csv", parameter_table(idata, interval))
+    columns = {
+        "predictions": predictions.COLUMNS,
+        "slopes": slopes.SLOPE_COLUMNS,
+        "floodlight": slopes.FLOODLIGHT_COLUMNS,
+        "johnson_neyman": slopes.REGION_COLUMNS,
+        "indirect": mediation.COLUMNS,
     }
-    lines = read_table(predictions)
-    for (y, focal, moderator), table in lines.groupby(
-        ["outcome", "focal", "moderator"], sort=False
-    ):
-        names = {
-            "focal": labels.get(focal, focal),
-            "moderator": labels.get(moderator, moderator),
-            "outcome": labels.get(y, y),
-        }
-        section["figures"].append(
-            {
-                "uri": figure_data_uri(figures.predicted_lines(table, names, interval)),
-                "alt": f"Predicted {names['outcome']} over {names['focal']} at low (-1 SD), "
-                f"mean and high (+1 SD) {names['moderator']}, each line with a "
-                f"{interval:.0%} credible band",
-                "caption": f"Predicted {names['outcome']} over {names['focal']} at three levels of "
-                f"{names['moderator']}: the interaction shows as lines of different slope.",
-            }
+    tables: dict[str, list] = {name: [] for name in columns}
+    for suffix, outcome, focal, moderator in predictions.interaction_terms(idata):
+        tables["predictions"].append(
+            predictions.predicted_lines(idata, focal, moderator, suffix, outcome, interval=interval)
         )
-    return section
+        inter = slopes.Interaction(idata, suffix, outcome, focal, moderator)
+        values = settings["moderator_values"].get(_instrument(moderator), [])
+        tables["slopes"].append(slopes.simple_slopes(inter, values, interval, settings["rope"]))
+        tables["floodlight"].append(slopes.floodlight(inter, interval))
+        tables["johnson_neyman"].append(slopes.johnson_neyman(inter, settings["jn_probability"]))
+    declared = read_provenance(idata).get("mediation")
+    if declared:
+        tables["indirect"].append(mediation.indirect_effects(idata, declared, interval))
+    for name, names in columns.items():
+        frame = pd.concat(tables[name]) if tables[name] else pd.DataFrame(columns=names)
+        write_csv(out / f"{name}.csv", frame)
 
 
-def key_findings(sections: list[dict], interval: float, labels: dict) -> list[str]:
-    """APA-style sentences from the tables: each standardised slope of a regression, and the
-    index of moderated mediation of a mediation model."""
-    lines = []
+def _instrument(term: str) -> str:
+    """'other_alliance_between' -> 'other_alliance'."""
+    from intersession.model.regression import BETWEEN, WITHIN
 
-    def sentence(subject, symbol, row):
-        verdict = "excludes 0" if row["lower"] > 0 or row["upper"] < 0 else "includes 0"
-        return (
-            f"{subject}: {symbol} = {row['mean']:.2f}, {interval:.0%} CrI "
-            f"[{row['lower']:.2f}, {row['upper']:.2f}], pd = {row['pd']:.3f} "
-            f"(interval {verdict})."
-        )
-
-    for section in sections:
-        for row in section["parameters"]:
-            if section["indirect"]:
-                break  # a mediation's paths are in its section; the index is the finding
-            if row["parameter"] == "beta" and row["scale"] == "standardised":
-                outcome = labels.get(row["outcome"], row["outcome"])
-                term = row["display"].split(": ", 1)[-1]
-                lines.append(sentence(f"{outcome} on {term}", "\u03b2", row))
-        for row in section["indirect"]:
-            if row["effect"] != "indirect":
-                level = "" if row["level"] == "all" else f", {row['level']}-client"
-                lines.append(
-                    sentence(f"{section['label']}: index of moderated mediation{level}", "ab", row)
-                )
-    return lines
+    return term.removesuffix(WITHIN).removesuffix(BETWEEN)
 
 
 def report(
@@ -320,14 +218,15 @@ def report(
     source: str,
     models: list[str],
     fits: list[str],
-    parameters: list[str],
-    predictions: list[str],
-    indirect: list[str],
+    effects: list[str],
     diagnostics: list[str],
     out: str,
 ) -> None:
-    """The self-contained HTML report."""
+    """The self-contained HTML report ``out``, with its figures (PNG and SVG) in
+    ``figures/`` and its tables (CSV) in ``tables/`` beside it."""
+    from intersession.report import sections as content
     from intersession.report.html import render
+    from intersession.report.text import statistical_analysis
 
     book = load_codebook(codebook)
     labels = {name: inst.label for name, inst in book.instruments.items()}
@@ -336,9 +235,19 @@ def report(
     rel = read_table(reliability)
     rel["mean"] = [score_table[n].mean() for n in rel["instrument"]]
     rel["sd"] = [score_table[n].std() for n in rel["instrument"]]
+    store = content.FigureStore(Path(out).parent / "figures")
     sections = [
-        _model_section(*args, labels, interval)
-        for args in zip(models, fits, parameters, predictions, indirect, diagnostics, strict=True)
+        content.model_section(
+            name,
+            fit,
+            directory,
+            read_table(table),
+            labels,
+            interval,
+            store,
+            Path(out).parent / "tables",
+        )
+        for name, fit, directory, table in zip(models, fits, effects, diagnostics, strict=True)
     ]
     problem_table = read_table(problems)
     source = json.loads(Path(source).read_text())
@@ -364,7 +273,9 @@ def report(
             "instruments": rel.to_dict("records"),
         },
         "models": sections,
-        "key_findings": key_findings(sections, interval, labels),
+        "key_findings": content.key_findings(sections, interval, labels),
+        "methods": statistical_analysis(sections, config, first["versions"]),
+        "results": [line for section in sections for line in section["results"]],
         "all_passed": bool(np.all([r["passed"] for s in sections for r in s["diagnostics"]])),
         "provenance": {
             "data_sha256": first["data_sha256"],

@@ -45,6 +45,9 @@ rule effects:
     output:
         parameters=f"{RESULTS}/effects/{{model}}/parameters.csv",
         predictions=f"{RESULTS}/effects/{{model}}/predictions.csv",
+        slopes=f"{RESULTS}/effects/{{model}}/slopes.csv",
+        floodlight=f"{RESULTS}/effects/{{model}}/floodlight.csv",
+        johnson_neyman=f"{RESULTS}/effects/{{model}}/johnson_neyman.csv",
         indirect=f"{RESULTS}/effects/{{model}}/indirect.csv",
     log:
         f"{LOGS}/effects/{{model}}.log",
@@ -56,5 +59,6 @@ rule effects:
         runtime=10,
     params:
         interval=config["report"]["interval"],
+        settings=config["effects"],
     script:
         "../scripts/effects.py"

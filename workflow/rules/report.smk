@@ -6,11 +6,21 @@ rule report:
         reliability=rules.score.output.reliability,
         fits=expand(rules.fit.output.fit, model=MODELS),
         parameters=expand(rules.effects.output.parameters, model=MODELS),
-        predictions=expand(rules.effects.output.predictions, model=MODELS),
-        indirect=expand(rules.effects.output.indirect, model=MODELS),
+        effects=expand(
+            [
+                rules.effects.output.predictions,
+                rules.effects.output.slopes,
+                rules.effects.output.floodlight,
+                rules.effects.output.johnson_neyman,
+                rules.effects.output.indirect,
+            ],
+            model=MODELS,
+        ),
         diagnostics=expand(rules.diagnose.output.table, model=MODELS),
     output:
         html=REPORT,
+        figures=directory(f"reports/{STUDY}/figures"),
+        tables=directory(f"reports/{STUDY}/tables"),
     log:
         f"{LOGS}/report.log",
     conda:

@@ -1,4 +1,6 @@
-"""Rule effects: parameter table and predicted lines of one fit (see intersession.steps)."""
+"""Rule effects: the tidy effect tables of one fit (see intersession.steps)."""
+
+from pathlib import Path
 
 from intersession import steps
 from intersession.logs import step_log
@@ -7,7 +9,6 @@ with step_log(snakemake.log[0], f"effects {snakemake.wildcards.model}"):
     steps.effects(
         snakemake.input.fit,
         snakemake.params.interval,
-        snakemake.output.parameters,
-        snakemake.output.predictions,
-        snakemake.output.indirect,
+        snakemake.params.settings,
+        str(Path(snakemake.output.parameters).parent),
     )

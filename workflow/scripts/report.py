@@ -1,5 +1,7 @@
 """Rule report: the self-contained HTML report (see intersession.steps)."""
 
+from pathlib import Path
+
 from intersession import steps
 from intersession.logs import step_log
 
@@ -13,9 +15,7 @@ with step_log(snakemake.log[0], "report"):
         source=snakemake.input.source,
         models=snakemake.params.models,
         fits=list(snakemake.input.fits),
-        parameters=list(snakemake.input.parameters),
-        predictions=list(snakemake.input.predictions),
-        indirect=list(snakemake.input.indirect),
+        effects=[str(Path(p).parent) for p in snakemake.input.parameters],
         diagnostics=list(snakemake.input.diagnostics),
         out=snakemake.output.html,
     )

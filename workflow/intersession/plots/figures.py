@@ -7,6 +7,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # no screen on clusters; must precede pyplot
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 LEVEL_STYLE = {"-1 SD": ("#b2182b", "--"), "mean": ("#4d4d4d", "-"), "+1 SD": ("#2166ac", "-.")}
@@ -47,3 +48,72 @@ def predicted_lines(table: pd.DataFrame, labels: dict[str, str], interval: float
     ax.legend(frameon=False, fontsize="small")
     fig.tight_layout()
     return fig
+
+
+def floodlight(table: pd.DataFrame, regions: pd.DataFrame, labels: dict, interval: float):
+    """The focal slope's posterior mean and band over the moderator's observed range, the
+    Johnson-Neyman regions shaded, and the observed moderator's density below."""
+    fig, (ax, dens) = plt.subplots(
+        2, 1, figsize=(6, 4.6), sharex=True, gridspec_kw={"height_ratios": [4, 1]}
+    )
+    x = table["moderator_value"]
+    ax.fill_between(x, table["lower"], table["upper"], color="#2166ac", alpha=0.2)
+    ax.plot(x, table["mean"], color="#2166ac", label="posterior mean slope")
+    ax.axhline(0.0, color="black", linewidth=0.8)
+    for _, region in regions.iterrows():
+        if region["region"].startswith("slope = 0"):
+            continue
+        colour = "#1b7a1b" if region["region"].startswith("slope >") else "#b2182b"
+        ax.axvspan(region["lower"], region["upper"], color=colour, alpha=0.12)
+        for side in ("lower", "upper"):
+            if region[f"{side}_is_boundary"]:
+                ax.axvline(region[side], color=colour, linestyle="--", linewidth=1)
+    ax.set_ylabel(f"Slope of {labels['focal']}")
+    ax.set_title(f"{labels['outcome']}: slope of {labels['focal']} ({interval:.0%} band)")
+    ax.legend(frameon=False, fontsize="small", loc="upper left")
+    dens.fill_between(x, table["density"], color="#777777", alpha=0.5)
+    dens.set_yticks([])
+    dens.set_ylabel("data", fontsize="small")
+    dens.set_xlabel(labels["moderator"])
+    fig.tight_layout()
+    return fig
+
+
+def rank_plots(idata: az.InferenceData, var_names: list[str]) -> plt.Figure:
+    """Rank histograms per chain of each parameter (Vehtari et al., 2021): flat when the
+    chains agree."""
+    axes = np.ravel(az.plot_rank(idata, var_names=var_names, kind="bars"))
+    fig = axes[0].figure
+    rows = int(np.ceil(len(axes) / 3))
+    fig.set_size_inches(9, 2.2 * rows)
+    for ax in axes:
+        ax.title.set_fontsize(8)
+        ax.xaxis.label.set_fontsize(8)
+        ax.yaxis.label.set_fontsize(8)
+        ax.tick_params(labelsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def energy(idata: az.InferenceData) -> plt.Figure:
+    """Marginal energy against energy transitions (Betancourt, 2016)."""
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    az.plot_energy(idata, ax=ax)
+    fig.tight_layout()
+    return fig
+
+
+def loo_pit(idata: az.InferenceData, var_name: str, outcome_label: str) -> plt.Figure:
+    """LOO-PIT values against the uniform distribution, as an ECDF difference with
+    simultaneous bands (Sailynoja et al., 2022)."""
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    az.plot_loo_pit(idata, y=var_name, ecdf=True, ax=ax)
+    ax.set_title(f"LOO-PIT: {outcome_label}")
+    fig.tight_layout()
+    return fig
+
+
+def divergence_pairs(idata: az.InferenceData, var_names: list[str]) -> plt.Figure:
+    """Pair plot of the named parameters with divergent transitions marked."""
+    axes = az.plot_pair(idata, var_names=var_names, divergences=True, figsize=(7, 7))
+    return np.ravel(axes)[0].figure

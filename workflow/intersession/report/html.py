@@ -1,4 +1,4 @@
-"""Render the HTML report: a Jinja2 template with autoescaping, figures inlined as data URIs.
+"""Render the HTML report: a Jinja2 template with autoescaping; figures come as data URIs.
 
 Everything from the user's files (study title, labels, column names) passes through Jinja2's
 HTML escaping; the page loads nothing from outside (no scripts, fonts or style sheets).
@@ -6,19 +6,7 @@ HTML escaping; the page loads nothing from outside (no scripts, fonts or style s
 
 from __future__ import annotations
 
-import base64
-import io
-
-import matplotlib.pyplot as plt
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-
-
-def figure_data_uri(fig: plt.Figure) -> str:
-    """PNG of the figure as a ``data:`` URI; the figure is closed afterwards."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
-    plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def _number(value, digits: int = 2) -> str:

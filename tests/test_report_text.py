@@ -1,0 +1,61 @@
+"""Drafted text: APA number formats and Johnson-Neyman sentences from tables."""
+
+import pandas as pd
+
+from intersession.report.labels import parameter_label
+from intersession.report.text import estimate, johnson_neyman_sentence, number, probability
+
+LABELS = {"isp_actions": "ISP-actions", "isp_thoughts": "ISP-thoughts", "self_alliance": "SA"}
+
+
+def test_apa_numbers():
+    assert number(-0.241) == "\u22120.24"
+    assert probability(0.98641) == "= .986" and probability(0.99996) == "> .999"
+    row = {"mean": 0.2412, "lower": -0.051, "upper": 0.44, "pd": 0.9864}
+    assert estimate(row) == "\u03b2 = 0.24, 95% CrI [\u22120.05, 0.44], pd = .986"
+    assert estimate({**row, "pd": float("nan")}, "r", 0.9) == "r = 0.24, 90% CrI [\u22120.05, 0.44]"
+
+
+def regions(*rows):
+    columns = ["region", "lower", "upper", "lower_mcse", "upper_mcse"]
+    table = pd.DataFrame([dict(zip(columns, r, strict=True)) for r in rows], columns=columns)
+    table["lower_is_boundary"] = [r[3] == r[3] for r in rows]  # an MCSE: a boundary
+    table["upper_is_boundary"] = [r[4] == r[4] for r in rows]
+    table["observed_min"], table["observed_max"] = 2.5, 7.0
+    return table
+
+
+def test_johnson_neyman_sentences():
+    nan = float("nan")
+    zero = ("slope = 0 (median, 95% interval)", 1.0, 4.0, nan, nan)
+    one = regions(("slope > 0 with probability >= 0.95", 3.671, 7.0, 0.017, nan), zero)
+    assert johnson_neyman_sentence(one, "SA", "OA") == (
+        "The slope of SA was credibly positive for OA from 3.67 (MCSE 0.02) to the top of "
+        "the observed range (7.00)."
+    )
+    two = regions(
+        ("slope > 0 with probability >= 0.95", 5.0, 7.0, 0.1, nan),
+        ("slope < 0 with probability >= 0.95", 2.5, 3.0, nan, 0.2),
+        zero,
+    )
+    assert johnson_neyman_sentence(two, "SA", "OA") == (
+        "The slope of SA was credibly positive for OA from 5.00 (MCSE 0.10) to the top of the "
+        "observed range (7.00); and credibly negative for OA from the bottom of the observed "
+        "range (2.50) to 3.00 (MCSE 0.20)."
+    )
+    assert johnson_neyman_sentence(regions(zero), "SA", "OA") == (
+        "No Johnson-Neyman region lies within the observed range of OA (2.50 to 7.00): the "
+        "slope of SA is not credibly positive or negative anywhere in it."
+    )
+
+
+def test_parameter_labels():
+    assert parameter_label("sd_client", "self_alliance_within", LABELS) == (
+        "SD of client slopes of SA (within)"
+    )
+    assert parameter_label(
+        "corr_therapist", "isp_actions/Intercept ~ isp_thoughts/Intercept", LABELS
+    ) == ("Correlation of therapist effects: ISP-actions intercept ~ ISP-thoughts intercept")
+    assert parameter_label("corr_residual", "isp_actions ~ isp_thoughts", LABELS) == (
+        "Residual correlation: ISP-actions ~ ISP-thoughts"
+    )

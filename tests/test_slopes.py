@@ -1,0 +1,77 @@
+"""Simple slopes, floodlight and Johnson-Neyman regions against hand-computed values."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from intersession.effects.slopes import Interaction, floodlight, johnson_neyman, simple_slopes
+from tests.fakes import fake_fit
+
+#: fake_fit draws beta = mean + 0.1 * N(0, 1): an exactly bivariate-normal posterior of
+#: (b_self, b_interaction) with covariance 0.01 * I.
+MEAN, COV = (0.05, 0.2), np.diag([0.01, 0.01])
+
+
+def interaction(n_draws=500, span=3.0):
+    idata = fake_fit(beta=(MEAN[0], 0.3, MEAN[1]), n_draws=n_draws, seed=1)
+    x = idata.constant_data["X"]
+    x.loc[{"term": "other_alliance"}] = np.linspace(-span, span, x.sizes["obs_id"])
+    return Interaction(idata, "", "isp_actions", "self_alliance", "other_alliance")
+
+
+def closed_form_boundaries(mean, cov, threshold=0.95):
+    """Standardised moderator values where P(b_x + b_xw z > 0) = threshold or
+    1 - threshold for bivariate-normal (b_x, b_xw): the roots of
+    (m_x + m_xw z)^2 = q^2 (S_xx + 2 z S_xw + z^2 S_ww), q = Phi^-1(threshold)."""
+    (m_x, m_w), ((s_xx, s_xw), (_, s_ww)) = mean, cov
+    q2 = stats.norm.ppf(threshold) ** 2
+    roots = np.roots([m_w**2 - q2 * s_ww, 2 * (m_x * m_w - q2 * s_xw), m_x**2 - q2 * s_xx])
+    return np.sort(np.real(roots))
+
+
+def test_johnson_neyman_boundaries_match_the_closed_form_within_monte_carlo_error():
+    inter = interaction(n_draws=5000)  # 20,000 draws
+    table = johnson_neyman(inter).set_index("region")
+    negative_z, positive_z = closed_form_boundaries(MEAN, COV)  # about -2.35 and 0.81
+    # other-alliance in original units: 5.0 + 1.1 z (the fake's scaling)
+    positive = table.loc["slope > 0 with probability >= 0.95"]
+    negative = table.loc["slope < 0 with probability >= 0.95"]
+    assert positive["lower_is_boundary"] and not positive["upper_is_boundary"]
+    assert positive["upper"] == pytest.approx(5.0 + 1.1 * 3.0)  # open to the data's end
+    assert 0 < positive["lower_mcse"] < 0.1
+    assert abs(positive["lower"] - (5.0 + 1.1 * positive_z)) < 4 * positive["lower_mcse"]
+    assert negative["upper_is_boundary"] and not negative["lower_is_boundary"]
+    assert abs(negative["upper"] - (5.0 + 1.1 * negative_z)) < 4 * negative["upper_mcse"]
+    zero = table.loc["slope = 0 (median, 95% interval)"]
+    assert zero["median"] == pytest.approx(5.0 + 1.1 * (-MEAN[0] / MEAN[1]), abs=0.05)
+    assert zero["lower"] < zero["median"] < zero["upper"]
+
+
+def test_no_region_inside_a_narrow_observed_range():
+    table = johnson_neyman(interaction(span=0.5))  # z in [-0.5, 0.5]: no region
+    assert table["region"].tolist() == ["slope = 0 (median, 95% interval)"]
+    assert table["observed_min"].iloc[0] == pytest.approx(5.0 - 0.55)
+
+
+def test_simple_slopes_are_the_focal_slope_at_the_moderator_levels():
+    inter = interaction()
+    table = simple_slopes(inter, values=[6.1], interval=0.9, rope=0.1)
+    std = table[table.scale == "standardised"].set_index("moderator_level")
+    assert std.index.tolist() == ["-1 SD", "mean", "+1 SD", "6.1"]
+    draws = inter.b_x + inter.b_xw * 1.0
+    assert std.loc["+1 SD", "mean"] == pytest.approx(draws.mean())
+    assert std.loc["6.1", "mean"] == pytest.approx(draws.mean())  # 6.1 = 5.0 + 1.1 (+1 SD)
+    assert std.loc["+1 SD", "lower"] == pytest.approx(np.quantile(draws, 0.05))
+    assert std.loc["+1 SD", "in_rope"] == pytest.approx(np.mean(np.abs(draws) < 0.1))
+    original = table[table.scale == "original"].set_index("moderator_level")
+    # outcome SD 0.8 per self-alliance SD 0.8: the same numbers
+    assert original.loc["mean", "mean"] == pytest.approx(std.loc["mean", "mean"])
+
+
+def test_floodlight_probability_rises_with_a_positive_interaction():
+    table = floodlight(interaction())
+    assert len(table) == 400
+    assert table["p_positive"].iloc[0] < 0.1 and table["p_positive"].iloc[-1] > 0.95
+    z = table["moderator_z"].to_numpy()
+    np.testing.assert_allclose(table["mean"], MEAN[0] + MEAN[1] * z, atol=0.02)
+    assert (table["lower"] <= table["mean"]).all() and (table["mean"] <= table["upper"]).all()

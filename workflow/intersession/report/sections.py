@@ -1,0 +1,274 @@
+"""The report's content per model: tables read from the effects step, figures drawn from
+them (and from the fit, for the checks), and the findings in words.
+
+Every figure is embedded in the HTML and also saved beside it as PNG and SVG; every table
+of a section is also written beside it as CSV.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import arviz as az
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from intersession.atomic import atomic_path, write_csv
+from intersession.effects.parameters import JOINT, equations, observed_variable
+from intersession.inference.fit import read_provenance
+from intersession.plots import figures
+from intersession.report.labels import parameter_label, term_label
+from intersession.report.text import estimate, interaction_results, mediation_results
+
+#: Effect tables of a model, as written by the effects step (``<name>.csv``).
+EFFECT_TABLES = ("parameters", "predictions", "slopes", "floodlight", "johnson_neyman", "indirect")
+#: Parameters shown in rank plots: population-level and variance parameters.
+RANKED = ("Intercept", "beta", "sd_", "sigma", "nu", "cutpoints")
+ID_DTYPES = {"client": str, "therapist": str, "site": str}
+
+
+@dataclass
+class FigureStore:
+    """Saves each figure as ``<dir>/<name>.png`` and ``.svg`` and returns its PNG as a
+    ``data:`` URI for the HTML."""
+
+    directory: Path
+    saved: list[str] = field(default_factory=list)
+
+    def embed(self, fig: plt.Figure, name: str) -> str:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        png = io.BytesIO()
+        fig.savefig(png, format="png", dpi=110, metadata={"Software": None})
+        with atomic_path(self.directory / f"{name}.png") as tmp:
+            tmp.write_bytes(png.getvalue())
+        with atomic_path(self.directory / f"{name}.svg") as tmp:
+            fig.savefig(tmp, format="svg", metadata={"Date": None})
+        plt.close(fig)
+        self.saved.append(name)
+        return "data:image/png;base64," + base64.b64encode(png.getvalue()).decode("ascii")
+
+
+def read_effects(directory: Path) -> dict[str, pd.DataFrame]:
+    return {name: pd.read_csv(directory / f"{name}.csv", dtype=ID_DTYPES) for name in EFFECT_TABLES}
+
+
+def _figure(store, fig, name, alt, caption) -> dict:
+    return {"uri": store.embed(fig, name), "alt": alt, "caption": caption}
+
+
+def model_section(
+    name: str,
+    fit_path: str,
+    effects_dir: str,
+    diagnostics: pd.DataFrame,
+    labels: dict,
+    interval: float,
+    store: FigureStore,
+    tables_dir: Path,
+) -> dict:
+    """Everything the template shows for one model."""
+    idata = az.from_netcdf(fit_path, engine="h5netcdf")
+    prov = read_provenance(idata)
+    decl = prov["declaration"]
+    declared = decl["outcome"] if isinstance(decl["outcome"], list) else [decl["outcome"]]
+    outcome = " and ".join(labels.get(y, y) for y in declared)
+    tables = read_effects(Path(effects_dir))
+    params = tables["parameters"]
+    several = params["outcome"].nunique() > 1
+    params["display"] = [
+        (f"{labels.get(y, y)}: " if several and y != JOINT else "")
+        + parameter_label(parameter, term, labels)
+        for y, parameter, term in zip(
+            params["outcome"], params["parameter"], params["term"].fillna(""), strict=True
+        )
+    ]
+    for table_name, table in {**tables, "diagnostics": diagnostics}.items():
+        if len(table):
+            write_csv(tables_dir / f"{name}_{table_name}.csv", table)
+    grouping = "".join(
+        f" + ({' + '.join(['1', *g['slopes']])} | {g['level']})" for g in prov["groups"]
+    )
+    section = {
+        "name": name,
+        "label": prov["label"],
+        "outcome": outcome,
+        "formula": "; ".join(
+            f"{eq['outcome']} ~ {' + '.join(eq['terms'])}{grouping}" for eq in prov["equations"]
+        ),
+        "family": decl["family"],
+        "priors": prov["priors"].get("label", prov["priors"]["name"]),
+        "n_obs": idata.observed_data.sizes["obs_id"],
+        "excluded": prov["excluded"],
+        "notes": prov["design_notes"],
+        "parameters": params.to_dict("records"),
+        "diagnostics": diagnostics.to_dict("records"),
+        "indirect": tables["indirect"].to_dict("records"),
+        "provenance": prov,
+    }
+    section["interactions"] = _interactions(name, tables, labels, interval, store)
+    section["results"] = interaction_results(
+        section, tables["slopes"], tables["johnson_neyman"], labels, interval
+    ) + mediation_results(section, labels, interval)
+    section["checks"] = _checks(name, idata, labels, store)
+    return section
+
+
+def _interactions(name, tables, labels, interval, store) -> list[dict]:
+    """Per probed interaction: simple slopes, Johnson-Neyman regions, floodlight and lines."""
+    keys = ["outcome", "focal", "moderator"]
+    found = []
+    for i, ((y, focal, moderator), slopes) in enumerate(tables["slopes"].groupby(keys, sort=False)):
+        names = {
+            "outcome": labels.get(y, y),
+            "focal": term_label(focal, labels),
+            "moderator": term_label(moderator, labels),
+        }
+
+        def pick(table, y=y, focal=focal, moderator=moderator):
+            return table[
+                (table["outcome"] == y)
+                & (table["focal"] == focal)
+                & (table["moderator"] == moderator)
+            ]
+
+        regions = pick(tables["johnson_neyman"])
+        flood = figures.floodlight(pick(tables["floodlight"]), regions, names, interval)
+        lines = figures.predicted_lines(pick(tables["predictions"]), names, interval)
+        found.append(
+            {
+                "title": f"{names['focal']} \u00d7 {names['moderator']} on {names['outcome']}",
+                "names": names,
+                "slopes": slopes.to_dict("records"),
+                "regions": regions.to_dict("records"),
+                "figures": [
+                    _figure(
+                        store,
+                        flood,
+                        f"{name}_floodlight_{i + 1}",
+                        f"Slope of {names['focal']} on {names['outcome']} over the observed "
+                        f"range of {names['moderator']}, with its {interval:.0%} band, the "
+                        "Johnson-Neyman regions shaded and the data's density below",
+                        f"Floodlight: where the slope of {names['focal']} is credibly positive "
+                        "(green) or negative (red); dashed lines mark the Johnson-Neyman "
+                        "boundaries.",
+                    ),
+                    _figure(
+                        store,
+                        lines,
+                        f"{name}_lines_{i + 1}",
+                        f"Predicted {names['outcome']} over {names['focal']} at low (-1 SD), "
+                        f"mean and high (+1 SD) {names['moderator']}, each line with a "
+                        f"{interval:.0%} credible band",
+                        f"Predicted {names['outcome']} over {names['focal']} at three levels "
+                        f"of {names['moderator']}: the interaction shows as lines of different "
+                        "slope.",
+                    ),
+                ],
+            }
+        )
+    return found
+
+
+def _checks(name, idata, labels, store) -> list[dict]:
+    """Posterior predictive and LOO-PIT checks per outcome, rank and energy plots, and a
+    pair plot of the variance parameters when there were divergences."""
+    found = []
+    joint = False
+    for i, (_, y) in enumerate(equations(idata)):
+        label = labels.get(y, y)
+        var, coords = observed_variable(idata, y)
+        joint = joint or bool(coords)
+        found.append(
+            _figure(
+                store,
+                figures.posterior_predictive(idata, label, var, coords),
+                f"{name}_ppc_{i + 1}",
+                f"Distribution of observed {label} scores with those of 100 posterior "
+                "predictive data sets overlaid",
+                f"Posterior predictive check: observed {label} (dark) against replicated "
+                "data sets from the posterior (light).",
+            )
+        )
+        if not coords:  # LOO-PIT needs a pointwise log-likelihood per value of y
+            found.append(
+                _figure(
+                    store,
+                    figures.loo_pit(idata, var, label),
+                    f"{name}_loo_pit_{i + 1}",
+                    f"Difference between the ECDF of LOO-PIT values of {label} and the "
+                    "uniform ECDF, with a simultaneous 94% band",
+                    f"LOO-PIT of {label}: inside the band, the predictive distributions are "
+                    "calibrated; a U shape means too narrow, a hump too wide.",
+                )
+            )
+    ranked = [v for v in idata.posterior.data_vars if str(v).startswith(RANKED)]
+    found.append(
+        _figure(
+            store,
+            figures.rank_plots(idata, ranked),
+            f"{name}_ranks",
+            "Rank histograms of each chain for the population-level and variance parameters",
+            "Rank plots: roughly flat, overlapping bars per chain mean the chains agree "
+            "(Vehtari et al., 2021).",
+        )
+    )
+    found.append(
+        _figure(
+            store,
+            figures.energy(idata),
+            f"{name}_energy",
+            "Marginal energy distribution and energy transition distribution of the sampler",
+            "Energy plot: the two distributions should overlap; a narrow transition "
+            "distribution means the sampler explores the posterior slowly (Betancourt, 2016).",
+        )
+    )
+    if int(idata.sample_stats["diverging"].sum()):
+        variance = [v for v in ranked if str(v).startswith(("sd_", "sigma"))][:4]
+        found.append(
+            _figure(
+                store,
+                figures.divergence_pairs(idata, variance),
+                f"{name}_divergences",
+                "Pair plot of variance parameters with divergent transitions marked",
+                "Divergent transitions (marked) cluster where the sampler fails, often at "
+                "small group SDs (a funnel).",
+            )
+        )
+    return found
+
+
+def key_findings(sections: list[dict], interval: float, labels: dict) -> list[str]:
+    """One screen of sentences from the tables: per model its interactions (or, without
+    one, its slopes), a joint model's residual correlation, and a mediation model's index of
+    moderated mediation."""
+    lines = []
+    for section in sections:
+        if section["indirect"]:
+            for row in section["indirect"]:
+                if row["effect"] != "indirect":
+                    level = "" if row["level"] == "all" else f", {row['level']}-client"
+                    lines.append(
+                        f"{section['label']}: index of moderated mediation{level}: "
+                        f"{estimate(row, 'ab', interval)}."
+                    )
+            continue
+        rows = [
+            row
+            for row in section["parameters"]
+            if row["parameter"] == "beta" and row["scale"] == "standardised"
+        ]
+        shown = [row for row in rows if ":" in row["term"]] or rows
+        shown += [row for row in section["parameters"] if row["parameter"] == "corr_residual"]
+        for row in shown:
+            outcome = labels.get(row["outcome"], row["outcome"])
+            text = row["display"].split(": ", 1)[-1]
+            if row["parameter"] == "beta":
+                lines.append(f"{outcome} on {text}: {estimate(row, interval=interval)}.")
+            else:
+                lines.append(
+                    f"{section['label']}: {row['display']}: {estimate(row, 'r', interval)}."
+                )
+    return lines
