@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -86,3 +88,25 @@ def copy_workflow(dest: Path) -> Path:
         else:
             shutil.copy2(source, dest / part)
     return dest
+
+
+def chromium() -> str:
+    """Path of Debian's Chromium; installed with apt-get when missing and running as root
+    (CI). Elsewhere the browser test is skipped with the command that enables it."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found and os.geteuid() == 0 and shutil.which("apt-get"):
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], env=env, timeout=900, check=False)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"],
+            env=env,
+            timeout=1800,
+            check=False,
+        )
+        found = shutil.which("chromium")
+    if not found:
+        message = "Chromium not found: install it with 'sudo apt-get install chromium'"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return found

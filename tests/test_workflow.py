@@ -14,7 +14,7 @@ import yaml
 
 from intersession import steps
 from intersession.inference.fit import read_provenance
-from tests.conftest import FIT_GROUPS, copy_workflow
+from tests.conftest import FIT_GROUPS, ROOT, chromium, copy_workflow
 
 pytestmark = pytest.mark.e2e
 
@@ -154,6 +154,44 @@ def test_fit_stores_all_groups_and_provenance(run, model):
     assert prov["seed"] == 20181101 and prov["declaration"]["outcome"] == OUTCOMES[model]
     assert set(prov["versions"]) >= {"pymc", "nutpie", "arviz", "intersession"}
     assert len(prov["config_digest"]) == 64
+
+
+def test_report_opens_in_headless_chromium_without_errors_or_network(run):
+    """Debian's Chromium, driven by Playwright: no console messages of type error or
+    warning, no page errors, no request but the file itself, the summary and every figure
+    rendered; a screenshot is kept in test-artifacts/."""
+    from playwright.sync_api import sync_playwright
+
+    report = run / "reports" / STUDY / "report.html"
+    console, errors, requests = [], [], []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1200, "height": 1600})
+        page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(report.as_uri(), wait_until="load")
+        images = page.eval_on_selector_all(
+            "figure img", "els => els.map(e => e.complete && e.naturalWidth > 0)"
+        )
+        summary = page.inner_text("section.summary")
+        (ROOT / "test-artifacts").mkdir(exist_ok=True)
+        page.screenshot(path=str(ROOT / "test-artifacts" / "report-chromium.png"))
+        browser.close()
+    assert [m for m in console if m.startswith(("error", "warning"))] == []
+    assert errors == []
+    assert requests == [report.as_uri()]
+    assert len(images) == 34 and all(images)
+    assert "Key findings" in summary and "index of moderated mediation" in summary
+
+
+def test_snakemake_report_lists_the_report_its_figures_and_tables(run, tmp_path):
+    out = tmp_path / "workflow-report.html"
+    result = snakemake(run, "--report", str(out))
+    assert result.returncode == 0, result.stderr[-3000:]
+    text = out.read_text()
+    for name in ("report.html", "isp_actions_floodlight_1.png", "isp_joint_parameters.csv"):
+        assert name in text, name
 
 
 def test_rerun_with_nothing_changed_does_no_work(run):

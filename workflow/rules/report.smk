@@ -18,9 +18,19 @@ rule report:
         ),
         diagnostics=expand(rules.diagnose.output.table, model=MODELS),
     output:
-        html=REPORT,
-        figures=directory(f"reports/{STUDY}/figures"),
-        tables=directory(f"reports/{STUDY}/tables"),
+        html=report(REPORT, caption="../report/report.rst", category="Report"),
+        figures=report(
+            directory(f"reports/{STUDY}/figures"),
+            patterns=["{name}.png"],
+            caption="../report/figures.rst",
+            category="Figures",
+        ),
+        tables=report(
+            directory(f"reports/{STUDY}/tables"),
+            patterns=["{name}.csv"],
+            caption="../report/tables.rst",
+            category="Tables",
+        ),
     log:
         f"{LOGS}/report.log",
     conda:
