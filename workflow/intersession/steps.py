@@ -21,15 +21,9 @@ from intersession.data.read import study_format
 from intersession.data.score import reliability_table, score_study
 from intersession.data.validate import StudyDataError, validate_study
 from intersession.provenance import derive_seed, file_sha256, object_digest
+from intersession.tables import read_table
 
 log = logging.getLogger("intersession")
-
-ID_DTYPES = {"client": str, "therapist": str, "site": str}
-
-
-def read_table(path: str | Path) -> pd.DataFrame:
-    """A CSV written by an earlier step, with IDs kept as text."""
-    return pd.read_csv(path, dtype=ID_DTYPES)
 
 
 def validate(
@@ -235,6 +229,7 @@ def report(
     rel = read_table(reliability)
     rel["mean"] = [score_table[n].mean() for n in rel["instrument"]]
     rel["sd"] = [score_table[n].std() for n in rel["instrument"]]
+    write_csv(Path(out).parent / "tables" / "study_instruments.csv", rel)
     store = content.FigureStore(Path(out).parent / "figures")
     sections = [
         content.model_section(

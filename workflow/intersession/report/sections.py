@@ -22,12 +22,12 @@ from intersession.inference.fit import read_provenance
 from intersession.plots import figures
 from intersession.report.labels import parameter_label, term_label
 from intersession.report.text import estimate, interaction_results, mediation_results
+from intersession.tables import read_table
 
 #: Effect tables of a model, as written by the effects step (``<name>.csv``).
 EFFECT_TABLES = ("parameters", "predictions", "slopes", "floodlight", "johnson_neyman", "indirect")
 #: Parameters shown in rank plots: population-level and variance parameters.
 RANKED = ("Intercept", "beta", "sd_", "sigma", "nu", "cutpoints")
-ID_DTYPES = {"client": str, "therapist": str, "site": str}
 
 
 @dataclass
@@ -52,7 +52,7 @@ class FigureStore:
 
 
 def read_effects(directory: Path) -> dict[str, pd.DataFrame]:
-    return {name: pd.read_csv(directory / f"{name}.csv", dtype=ID_DTYPES) for name in EFFECT_TABLES}
+    return {name: read_table(directory / f"{name}.csv") for name in EFFECT_TABLES}
 
 
 def _figure(store, fig, name, alt, caption) -> dict:
@@ -192,6 +192,19 @@ def _checks(name, idata, labels, store) -> list[dict]:
                 "data sets from the posterior (light).",
             )
         )
+        for level in ("therapist", "site"):
+            if f"{level}_index" in idata.constant_data:
+                found.append(
+                    _figure(
+                        store,
+                        figures.grouped_ppc(idata, var, coords, level, label),
+                        f"{name}_ppc_{level}_{i + 1}",
+                        f"Observed mean {label} per {level} with the posterior predictive "
+                        "interval of that mean",
+                        f"Predictive check by {level}: a mean outside its interval (red) is "
+                        f"a {level} the model's group effects do not capture.",
+                    )
+                )
         if not coords:  # LOO-PIT needs a pointwise log-likelihood per value of y
             found.append(
                 _figure(
