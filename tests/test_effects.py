@@ -70,3 +70,21 @@ def test_predicted_lines_follow_the_linear_predictor():
         for level, g in lines.groupby("moderator_level")
     }
     assert slope["+1 SD"] > slope["mean"] > slope["-1 SD"]
+
+
+def test_prior_predictive_table_counts_draws_outside_the_range():
+    import arviz as az
+
+    from intersession.effects.prior_checks import prior_predictive_table
+
+    values = np.linspace(-1.0, 7.0, 1000).reshape(1, 10, 100)  # 1 chain, 10 draws, 100 rows
+    idata = az.from_dict(
+        prior_predictive={"isp_actions": values},
+        observed_data={"isp_actions": np.full(100, 3.0)},
+        dims={"isp_actions": ["obs_id"]},
+    )
+    row = prior_predictive_table(idata, {"isp_actions": (1.0, 5.0)}).iloc[0]
+    assert row["share_below"] == pytest.approx(np.mean(values < 1.0))  # 0.25
+    assert row["share_above"] == pytest.approx(np.mean(values > 5.0))  # 0.25
+    assert row["share_outside"] == pytest.approx(0.5, abs=0.002)
+    assert row["q50"] == pytest.approx(3.0, abs=0.01)

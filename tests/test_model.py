@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from scipy import stats
 
 from intersession.data.score import score_study
 from intersession.data.validate import validate_study
@@ -364,3 +365,40 @@ def test_joint_model_correlates_outcomes_within_levels_with_enough_units(
     point = model.initial_point()
     assert np.isfinite(model.compile_logp()(point))
     assert np.all(np.isfinite(model.compile_dlogp()(point)))
+
+
+def test_prior_sets_load_and_set_each_terms_slope_prior(default_codebook, scores):
+    from dataclasses import replace
+
+    from intersession.model.declaration import load_priors
+    from intersession.model.regression import slope_priors
+
+    sets = {
+        p.stem: load_priors(ROOT / "models", p.stem)
+        for p in (ROOT / "models/priors").glob("*.yaml")
+    }
+    assert set(sets) == {"default", "diffuse", "sceptical", "literature"}
+    assert all(prior["rationale"] for prior in sets.values())
+    terms = (
+        "self_alliance_within",
+        "self_alliance_between",
+        "other_alliance_within",
+        "self_alliance_within:other_alliance_within",
+    )
+    mu, sigma = slope_priors(terms, sets["sceptical"])
+    assert sigma.tolist() == [1.0, 1.0, 1.0, 0.1]
+    mu, sigma = slope_priors(terms, sets["literature"])
+    assert mu.tolist() == [0.28, 0.28, 0.0, 0.0] and sigma.tolist() == [0.1, 0.1, 1.0, 1.0]
+    mu, sigma = slope_priors(terms, sets["default"])
+    assert mu.tolist() == [0.0] * 4 and sigma.tolist() == [1.0] * 4
+    spec = load_model(ROOT / "models", "isp_actions", default_codebook)
+    literature = replace(spec, priors=sets["literature"])
+    model = build_model(literature, prepare_data(literature, scores))
+    # the literature prior moves the log density of beta = 0 by the self-alliance term alone
+    base = build_model(spec, prepare_data(spec, scores))
+    point = base.initial_point()  # beta = 0
+    gap = model.compile_logp(vars=[model["beta"]])(point) - base.compile_logp(vars=[base["beta"]])(
+        point
+    )
+    expected = stats.norm.logpdf(0, 0.28, 0.1) - stats.norm.logpdf(0, 0, 1)
+    assert gap == pytest.approx(expected)

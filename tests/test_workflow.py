@@ -57,9 +57,10 @@ def test_report_is_written_and_self_contained(run):
     assert '<h2 id="key"' in html and "All convergence checks passed." in html
     # per model rank and energy plots (10); per outcome a posterior predictive check, one by
     # therapist (7 each) and a LOO-PIT (5: not for the joint model); per probed interaction
-    # a floodlight and predicted lines (12); each also saved beside the report as PNG and SVG
+    # a floodlight and predicted lines (12); a prior predictive check per outcome (7); each
+    # also saved beside the report as PNG and SVG
     figures = sorted((run / "reports" / STUDY / "figures").glob("*.png"))
-    assert html.count('<img src="data:image/png;base64,') == len(figures) == 41
+    assert html.count('<img src="data:image/png;base64,') == len(figures) == 48
     assert all(f.with_suffix(".svg").stat().st_size > 0 for f in figures)
     tables = {f.name for f in (run / "reports" / STUDY / "tables").glob("*.csv")}
     assert {"isp_actions_parameters.csv", "isp_actions_johnson_neyman.csv"} <= tables
@@ -181,7 +182,7 @@ def test_report_opens_in_headless_chromium_without_errors_or_network(run):
     assert [m for m in console if m.startswith(("error", "warning"))] == []
     assert errors == []
     assert requests == [report.as_uri()]
-    assert len(images) == 41 and all(images)
+    assert len(images) == 48 and all(images)
     assert "Key findings" in summary and "index of moderated mediation" in summary
 
 

@@ -96,6 +96,7 @@ def fit(
     )
     from intersession.model.build import build, prepare
     from intersession.model.declaration import load_model
+    from intersession.model.regression import outcome_range
 
     book = load_codebook(codebook)
     spec = load_model(models_dir, model, book)
@@ -139,6 +140,7 @@ def fit(
             "mediation": spec.mediation,
             "excluded": data.excluded,
             "design_notes": list(data.notes),
+            "outcome_ranges": {eq.outcome: outcome_range(eq) for eq, _, _ in equations},
         },
     )
     save_fit(idata, fit_out)
@@ -164,7 +166,7 @@ def effects(fit_path: str, interval: float, settings: dict, out_dir: str) -> Non
     indirect effects of a mediation model (tables stay empty where a model has none)."""
     import arviz as az
 
-    from intersession.effects import mediation, predictions, slopes
+    from intersession.effects import mediation, predictions, prior_checks, slopes
     from intersession.effects.parameters import parameter_table
     from intersession.inference.fit import read_provenance
 
@@ -177,6 +179,7 @@ def effects(fit_path: str, interval: float, settings: dict, out_dir: str) -> Non
         "floodlight": slopes.FLOODLIGHT_COLUMNS,
         "johnson_neyman": slopes.REGION_COLUMNS,
         "indirect": mediation.COLUMNS,
+        "prior_predictive": prior_checks.COLUMNS,
     }
     tables: dict[str, list] = {name: [] for name in columns}
     for suffix, outcome, focal, moderator in predictions.interaction_terms(idata):
@@ -188,7 +191,10 @@ def effects(fit_path: str, interval: float, settings: dict, out_dir: str) -> Non
         tables["slopes"].append(slopes.simple_slopes(inter, values, interval, settings["rope"]))
         tables["floodlight"].append(slopes.floodlight(inter, interval))
         tables["johnson_neyman"].append(slopes.johnson_neyman(inter, settings["jn_probability"]))
-    declared = read_provenance(idata).get("mediation")
+    prov = read_provenance(idata)
+    ranges = prov["outcome_ranges"]
+    tables["prior_predictive"].append(prior_checks.prior_predictive_table(idata, ranges))
+    declared = prov.get("mediation")
     if declared:
         tables["indirect"].append(mediation.indirect_effects(idata, declared, interval))
     for name, names in columns.items():

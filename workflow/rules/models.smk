@@ -49,6 +49,7 @@ rule effects:
         floodlight=f"{RESULTS}/effects/{{model}}/floodlight.csv",
         johnson_neyman=f"{RESULTS}/effects/{{model}}/johnson_neyman.csv",
         indirect=f"{RESULTS}/effects/{{model}}/indirect.csv",
+        prior_predictive=f"{RESULTS}/effects/{{model}}/prior_predictive.csv",
     log:
         f"{LOGS}/effects/{{model}}.log",
     conda:

@@ -13,6 +13,7 @@ rule report:
                 rules.effects.output.floodlight,
                 rules.effects.output.johnson_neyman,
                 rules.effects.output.indirect,
+                rules.effects.output.prior_predictive,
             ],
             model=MODELS,
         ),

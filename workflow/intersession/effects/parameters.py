@@ -35,8 +35,8 @@ def outcome_name(idata: az.InferenceData) -> str:
 def equations(idata: az.InferenceData) -> list[tuple[str, str]]:
     """(variable-name suffix, outcome) of each equation: [("", outcome)] for a regression,
     [("_a", mediator), ("_b", outcome)] for a mediation model."""
-    cd = idata.constant_data
-    if "equation_outcome" not in cd:
+    cd = getattr(idata, "constant_data", None)
+    if cd is None or "equation_outcome" not in cd:
         return [("", outcome_name(idata))]
     return [
         (str(s), str(o))

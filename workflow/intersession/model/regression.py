@@ -163,6 +163,16 @@ def prepare_data(spec: ModelSpec, scores: pd.DataFrame) -> ModelData:
     return ModelData(frame, terms, scaling, groups, excluded, tuple(notes + group_notes))
 
 
+def outcome_range(spec: ModelSpec) -> tuple[float, float]:
+    """Lowest and highest possible value of the outcome as modelled: the instrument's
+    response range for a scale score, 0 to the number of cutpoints for an ordinal one."""
+    if spec.family == "ordinal":
+        return 0.0, float(
+            round(spec.outcome_items * (spec.outcome_range[1] - spec.outcome_range[0]))
+        )
+    return spec.outcome_range
+
+
 def ordinal_categories(spec: ModelSpec, score: pd.Series) -> pd.Series:
     """0-based categories of the (prorated, rounded) sum score of an ordinal outcome."""
     n, low = spec.outcome_items, spec.outcome_range[0]
@@ -252,6 +262,22 @@ def model_coords(equations: list[tuple[ModelData, str]], correlated: tuple[str, 
     return coords
 
 
+def slope_priors(terms, priors: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Normal prior mean and SD of each term's slope: ``interaction_slopes`` for a:b terms,
+    ``term_slopes[<instrument>]`` for an instrument's main effect (within and between parts
+    included), otherwise ``slopes``."""
+    chosen = []
+    for term in terms:
+        instrument = term.removesuffix(WITHIN).removesuffix(BETWEEN)
+        if ":" in term and "interaction_slopes" in priors:
+            chosen.append(priors["interaction_slopes"])
+        elif ":" not in term and instrument in priors.get("term_slopes", {}):
+            chosen.append(priors["term_slopes"][instrument])
+        else:
+            chosen.append(priors["slopes"])
+    return np.array([c["mu"] for c in chosen], float), np.array([c["sigma"] for c in chosen], float)
+
+
 def fixed_part(spec: ModelSpec, data: ModelData, suffix: str):
     """Design matrix (``X<suffix>``) and population-level linear predictor of one equation."""
     priors = spec.priors
@@ -260,7 +286,8 @@ def fixed_part(spec: ModelSpec, data: ModelData, suffix: str):
         design_matrix(data.terms, data.frame, data.scaling),
         dims=("obs_id", f"term{suffix}"),
     )
-    beta = pm.Normal(f"beta{suffix}", **priors["slopes"], dims=f"term{suffix}")
+    mu, sigma = slope_priors(data.terms, priors)
+    beta = pm.Normal(f"beta{suffix}", mu=mu, sigma=sigma, dims=f"term{suffix}")
     eta = pm.math.dot(x, beta)
     if spec.family != "ordinal":  # the ordinal cutpoints absorb the intercept
         eta = eta + pm.Normal(f"Intercept{suffix}", **priors["intercept"])
@@ -278,7 +305,7 @@ def _equation(spec: ModelSpec, data: ModelData, suffix: str, indices: dict) -> N
         eta = eta + group_effects(group.level, [block], index, priors, suffix)[0]
     observed = frame[spec.outcome].to_numpy()
     if spec.family == "ordinal":
-        n_cuts = round(spec.outcome_items * (spec.outcome_range[1] - spec.outcome_range[0]))
+        n_cuts = int(outcome_range(spec)[1])
         cutpoints = pm.Normal(
             f"cutpoints{suffix}",
             mu=np.linspace(-2.5, 2.5, n_cuts),

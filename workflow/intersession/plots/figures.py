@@ -153,3 +153,19 @@ def grouped_ppc(
     ax.set_title(f"Observed {level} means (dots) and {interval:.0%} predictive intervals")
     fig.tight_layout()
     return fig
+
+
+def prior_predictive(draws: np.ndarray, low: float, high: float, outcome_label: str):
+    """Histogram of prior predictive draws with the instrument's possible range marked."""
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    span = high - low
+    window = np.clip(draws, low - 3 * span, high + 3 * span)  # the far tails piled at the edges
+    ax.hist(window, bins=80, color="#92c5de", density=True)
+    for edge in (low, high):
+        ax.axvline(edge, color="#b2182b", linestyle="--", linewidth=1)
+    outside = np.mean((draws < low) | (draws > high))
+    ax.set_xlabel(f"{outcome_label} (prior predictive; dashed: possible range)")
+    ax.set_yticks([])
+    ax.set_title(f"Prior predictive {outcome_label}: {outside:.0%} outside the possible range")
+    fig.tight_layout()
+    return fig

@@ -18,6 +18,7 @@ import pandas as pd
 
 from intersession.atomic import atomic_path, write_csv
 from intersession.effects.parameters import JOINT, equations, observed_variable
+from intersession.effects.prior_checks import prior_predictive_draws
 from intersession.inference.fit import read_provenance
 from intersession.plots import figures
 from intersession.report.labels import parameter_label, term_label
@@ -25,7 +26,15 @@ from intersession.report.text import estimate, interaction_results, mediation_re
 from intersession.tables import read_table
 
 #: Effect tables of a model, as written by the effects step (``<name>.csv``).
-EFFECT_TABLES = ("parameters", "predictions", "slopes", "floodlight", "johnson_neyman", "indirect")
+EFFECT_TABLES = (
+    "parameters",
+    "predictions",
+    "slopes",
+    "floodlight",
+    "johnson_neyman",
+    "indirect",
+    "prior_predictive",
+)
 #: Parameters shown in rank plots: population-level and variance parameters.
 RANKED = ("Intercept", "beta", "sd_", "sigma", "nu", "cutpoints")
 
@@ -113,6 +122,25 @@ def model_section(
         section, tables["slopes"], tables["johnson_neyman"], labels, interval
     ) + mediation_results(section, labels, interval)
     section["checks"] = _checks(name, idata, labels, store)
+    section["prior_rationale"] = prov["priors"].get("rationale", "")
+    section["prior_predictive"] = tables["prior_predictive"].to_dict("records")
+    section["prior_figures"] = [
+        _figure(
+            store,
+            figures.prior_predictive(
+                prior_predictive_draws(idata, row["outcome"]),
+                row["low"],
+                row["high"],
+                labels.get(row["outcome"], row["outcome"]),
+            ),
+            f"{name}_prior_predictive_{i + 1}",
+            f"Histogram of prior predictive {labels.get(row['outcome'], row['outcome'])} "
+            "values with the instrument's possible range marked",
+            "Prior predictive check: what the priors alone imply for the outcome; mass "
+            "outside the dashed lines is impossible on the instrument.",
+        )
+        for i, row in enumerate(section["prior_predictive"])
+    ]
     return section
 
 
