@@ -5,6 +5,7 @@ import pytest
 from intersession.checks.diagnostics import diagnose
 from intersession.data.score import score_study
 from intersession.data.validate import validate_study
+from intersession.effects.sensitivity import power_scaling_table
 from intersession.inference.fit import attach_provenance, read_provenance, sample
 from intersession.model.declaration import load_model
 from intersession.model.regression import build_model, prepare_data
@@ -45,6 +46,16 @@ def test_backend_stores_every_group(make_model, backend):
     assert idata.log_likelihood["isp_actions"].shape == (2, 100, 81)
     table = diagnose(idata)
     assert table["check"].size == 6  # both backends' tree-depth statistics are found
+    sensitivity = power_scaling_table(idata)  # reads log_prior and log_likelihood
+    assert set(sensitivity["parameter"]) == {
+        "Intercept",
+        "beta[self_alliance]",
+        "beta[other_alliance]",
+        "beta[self_alliance:other_alliance]",
+        "sd_therapist",
+        "sigma",
+    }
+    assert (sensitivity[["prior", "likelihood"]] >= 0).all().all()
     attach_provenance(idata, {"seed": 1})
     assert read_provenance(idata)["seed"] == 1
     assert read_provenance(idata)["versions"]["pymc"].startswith("5.")

@@ -139,6 +139,18 @@ def test_report_probes_the_interaction_and_drafts_the_text(run):
     assert "No Johnson-Neyman region lies within the observed range of Other-alliance" in html
 
 
+def test_methods_checks_give_prior_predictive_shares_and_prior_sensitivity(run):
+    prior = pd.read_csv(results(run, "effects", "isp_actions", "prior_predictive.csv")).iloc[0]
+    assert (prior["low"], prior["high"]) == (1, 5)
+    assert 0 < prior["share_outside"] < 1
+    sensitivity = pd.read_csv(results(run, "effects", "isp_actions", "sensitivity.csv"))
+    betas = sensitivity[sensitivity["parameter"].str.startswith("beta[")]
+    assert len(betas) == 3 and (betas["diagnosis"] == "none").all()  # the data dominate
+    assert set(sensitivity["diagnosis"]) <= {"none", "prior-data conflict", "weak likelihood"}
+    html = (run / "reports" / STUDY / "report.html").read_text()
+    assert "<h2>Methods checks</h2>" in html and "Power-scaling sensitivity" in html
+
+
 def test_alliance_intervals_on_isp_thoughts_include_zero(run):
     thoughts = slopes(run, "isp_thoughts")
     assert ((thoughts["lower"] < 0) & (thoughts["upper"] > 0)).all()

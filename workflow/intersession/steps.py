@@ -166,7 +166,7 @@ def effects(fit_path: str, interval: float, settings: dict, out_dir: str) -> Non
     indirect effects of a mediation model (tables stay empty where a model has none)."""
     import arviz as az
 
-    from intersession.effects import mediation, predictions, prior_checks, slopes
+    from intersession.effects import mediation, predictions, prior_checks, sensitivity, slopes
     from intersession.effects.parameters import parameter_table
     from intersession.inference.fit import read_provenance
 
@@ -180,6 +180,7 @@ def effects(fit_path: str, interval: float, settings: dict, out_dir: str) -> Non
         "johnson_neyman": slopes.REGION_COLUMNS,
         "indirect": mediation.COLUMNS,
         "prior_predictive": prior_checks.COLUMNS,
+        "sensitivity": sensitivity.COLUMNS,
     }
     tables: dict[str, list] = {name: [] for name in columns}
     for suffix, outcome, focal, moderator in predictions.interaction_terms(idata):
@@ -194,6 +195,7 @@ def effects(fit_path: str, interval: float, settings: dict, out_dir: str) -> Non
     prov = read_provenance(idata)
     ranges = prov["outcome_ranges"]
     tables["prior_predictive"].append(prior_checks.prior_predictive_table(idata, ranges))
+    tables["sensitivity"].append(sensitivity.power_scaling_table(idata))
     declared = prov.get("mediation")
     if declared:
         tables["indirect"].append(mediation.indirect_effects(idata, declared, interval))

@@ -50,6 +50,7 @@ rule effects:
         johnson_neyman=f"{RESULTS}/effects/{{model}}/johnson_neyman.csv",
         indirect=f"{RESULTS}/effects/{{model}}/indirect.csv",
         prior_predictive=f"{RESULTS}/effects/{{model}}/prior_predictive.csv",
+        sensitivity=f"{RESULTS}/effects/{{model}}/sensitivity.csv",
     log:
         f"{LOGS}/effects/{{model}}.log",
     conda:

@@ -14,6 +14,7 @@ rule report:
                 rules.effects.output.johnson_neyman,
                 rules.effects.output.indirect,
                 rules.effects.output.prior_predictive,
+                rules.effects.output.sensitivity,
             ],
             model=MODELS,
         ),

@@ -34,6 +34,7 @@ EFFECT_TABLES = (
     "johnson_neyman",
     "indirect",
     "prior_predictive",
+    "sensitivity",
 )
 #: Parameters shown in rank plots: population-level and variance parameters.
 RANKED = ("Intercept", "beta", "sd_", "sigma", "nu", "cutpoints")
@@ -124,6 +125,7 @@ def model_section(
     section["checks"] = _checks(name, idata, labels, store)
     section["prior_rationale"] = prov["priors"].get("rationale", "")
     section["prior_predictive"] = tables["prior_predictive"].to_dict("records")
+    section["sensitivity"] = tables["sensitivity"].to_dict("records")
     section["prior_figures"] = [
         _figure(
             store,
