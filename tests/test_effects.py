@@ -88,3 +88,19 @@ def test_prior_predictive_table_counts_draws_outside_the_range():
     assert row["share_above"] == pytest.approx(np.mean(values > 5.0))  # 0.25
     assert row["share_outside"] == pytest.approx(0.5, abs=0.002)
     assert row["q50"] == pytest.approx(3.0, abs=0.01)
+
+
+def test_effects_of_a_fit_from_an_older_version_ask_for_a_refit(tmp_path):
+    from intersession import steps
+    from intersession.inference.fit import attach_provenance, save_fit
+
+    idata = fake_fit(n_draws=100)
+    attach_provenance(idata, {"model": "isp_actions"})  # no outcome ranges recorded
+    save_fit(idata, tmp_path / "old.nc")
+    settings = {"moderator_values": {}, "rope": None, "jn_probability": 0.95}
+    with pytest.raises(ValueError) as err:
+        steps.effects(str(tmp_path / "old.nc"), 0.95, settings, str(tmp_path / "effects"))
+    assert str(err.value) == (
+        f"{tmp_path / 'old.nc'} was written by an older intersession (no outcome ranges in its "
+        "provenance); refit it: snakemake --forcerun fit"
+    )

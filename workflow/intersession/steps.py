@@ -193,7 +193,12 @@ def effects(fit_path: str, interval: float, settings: dict, out_dir: str) -> Non
         tables["floodlight"].append(slopes.floodlight(inter, interval))
         tables["johnson_neyman"].append(slopes.johnson_neyman(inter, settings["jn_probability"]))
     prov = read_provenance(idata)
-    ranges = prov["outcome_ranges"]
+    ranges = prov.get("outcome_ranges")
+    if ranges is None:
+        raise ValueError(
+            f"{fit_path} was written by an older intersession (no outcome ranges in its "
+            "provenance); refit it: snakemake --forcerun fit"
+        )
     tables["prior_predictive"].append(prior_checks.prior_predictive_table(idata, ranges))
     tables["sensitivity"].append(sensitivity.power_scaling_table(idata))
     declared = prov.get("mediation")
