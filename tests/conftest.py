@@ -34,6 +34,7 @@ FIT_GROUPS = {
     "log_prior",
     "observed_data",
     "constant_data",
+    "unconstrained_posterior",
 }
 WORKFLOW_PARTS = ("Snakefile", "environment.yml", "workflow", "config", "data", "models")
 
@@ -72,7 +73,7 @@ def tiny_codebook(tmp_path):
 
 def write_model(directory: Path, **declaration) -> Path:
     """A models directory holding declaration ``m.yaml`` and the default prior set."""
-    (directory / "priors").mkdir(exist_ok=True)
+    (directory / "priors").mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "models" / "priors" / "default.yaml", directory / "priors")
     (directory / "m.yaml").write_text(yaml.safe_dump(declaration))
     return directory

@@ -81,3 +81,33 @@ def test_snakemake_stops_at_parse_time_on_a_bad_config(tmp_path):
     assert run.returncode != 0
     assert "key 'sampler.backend' has value 'stan'; allowed values: 'nutpie', 'pymc'" in run.stderr
     assert not (work / "results").exists()
+
+
+def test_bench_names_without_files_are_refused_and_unfitted_models_skipped():
+    from intersession.model.declaration import bench_models, prior_set_names
+
+    models = ROOT / "models"
+    assert prior_set_names(models, ["default", "sceptical"]) == ["default", "sceptical"]
+    with pytest.raises(DeclarationError) as err:
+        prior_set_names(models, ["default", "vague"])
+    assert str(err.value) == (
+        f"config key prior_grid.prior_sets lists ['vague'], which have no file in {models}/priors/"
+    )
+    fitted = ["isp_actions", "progress"]
+    assert bench_models(models, fitted, ["isp_actions", "isp_thoughts"], "loo") == ["isp_actions"]
+    with pytest.raises(DeclarationError) as err:
+        bench_models(models, fitted, ["isp_action"], "loo")
+    assert (
+        str(err.value)
+        == f"config key loo.models lists ['isp_action'], which have no file in {models}/"
+    )
+
+
+def test_loo_variants_are_checked_by_the_schema():
+    config = default_config()
+    config["loo"]["variants"] = ["ordinal"]
+    with pytest.raises(DeclarationError) as err:
+        check(config, "config", "config.yaml")
+    assert "key 'loo.variants.0' has value 'ordinal'; allowed values: 'no_interaction'" in str(
+        err.value
+    )

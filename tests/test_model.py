@@ -402,3 +402,42 @@ def test_prior_sets_load_and_set_each_terms_slope_prior(default_codebook, scores
     )
     expected = stats.norm.logpdf(0, 0.28, 0.1) - stats.norm.logpdf(0, 0, 1)
     assert gap == pytest.approx(expected)
+
+
+def test_variants_change_only_what_they_name(tmp_path, multisite_codebook):
+    formula = (
+        "isp_actions ~ self_alliance * other_alliance + (1 + self_alliance:other_alliance | "
+        "therapist) + (1 | site)"
+    )
+    models = write_model(tmp_path, formula=formula, family="gaussian")
+    declared = load_model(models, "m", multisite_codebook)
+    additive = load_model(models, "m", multisite_codebook, variant="no_interaction")
+    assert additive.terms == ("self_alliance", "other_alliance")
+    assert additive.groups == (GroupSpec("therapist"), GroupSpec("site"))
+    assert additive.label == "m (without the interaction terms (and their random slopes))"
+    robust = load_model(models, "m", multisite_codebook, variant="student_t")
+    assert (robust.family, robust.terms, robust.groups) == (
+        "student_t",
+        declared.terms,
+        declared.groups,
+    )
+    flat = load_model(models, "m", multisite_codebook, variant="no_therapist")
+    assert flat.groups == (GroupSpec("site"),)
+    assert flat.declaration["variant"] == "no_therapist"
+    sceptic = load_model(ROOT / "models", "isp_actions", multisite_codebook, priors="sceptical")
+    assert sceptic.priors["interaction_slopes"] == {"mu": 0, "sigma": 0.1}
+
+
+def test_unknown_or_impossible_variants_are_refused(tmp_path, default_codebook):
+    with pytest.raises(DeclarationError) as err:
+        load_model(ROOT / "models", "isp_actions", default_codebook, variant="no_site")
+    assert str(err.value) == (
+        f"{ROOT / 'models' / 'isp_actions.yaml'}: unknown variant 'no_site'; variants: "
+        "no_interaction, student_t, gaussian, no_therapist"
+    )
+    models = write_model(tmp_path, outcome="isp_actions", predictors=["self_alliance"])
+    with pytest.raises(DeclarationError) as err:
+        load_model(models, "m", default_codebook, variant="no_interaction")
+    assert str(err.value) == (
+        f"{tmp_path / 'm.yaml'}: variant no_interaction needs a regression with an interaction"
+    )

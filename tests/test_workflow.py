@@ -39,10 +39,21 @@ def snakemake(work, *args, timeout=1200):
     )
 
 
+#: The bench of the e2e run: one prior set and one variant beside the declared ones (the
+#: default config's full 3 x 4 grid and both variants cost 11 more fits).
+BENCH = {
+    "prior_grid": {"models": ["isp_actions"], "prior_sets": ["default", "sceptical"]},
+    "loo": {"models": ["isp_actions"], "variants": ["no_interaction"]},
+}
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    """One full run of the default config (4 chains x 1,000 draws), shared by the tests."""
+    """One full run of the default config (4 chains x 1,000 draws) with a smaller bench,
+    shared by the tests."""
     work = copy_workflow(tmp_path_factory.mktemp("default"))
+    config = yaml.safe_load((work / "config" / "config.yaml").read_text())
+    (work / "config" / "config.yaml").write_text(yaml.safe_dump({**config, **BENCH}))
     result = snakemake(work)
     assert result.returncode == 0, result.stderr[-4000:]
     return work
@@ -57,10 +68,11 @@ def test_report_is_written_and_self_contained(run):
     assert '<h2 id="key"' in html and "All convergence checks passed." in html
     # per model rank and energy plots (10); per outcome a posterior predictive check, one by
     # therapist (7 each) and a LOO-PIT (5: not for the joint model); per probed interaction
-    # a floodlight and predicted lines (12); a prior predictive check per outcome (7); each
-    # also saved beside the report as PNG and SVG
+    # a floodlight and predicted lines (12); a prior predictive check per outcome (7); a
+    # prior sensitivity plot per model (5); the bench's prior forest plot (1), LOO comparison
+    # and Pareto k plots (2); each also saved beside the report as PNG and SVG
     figures = sorted((run / "reports" / STUDY / "figures").glob("*.png"))
-    assert html.count('<img src="data:image/png;base64,') == len(figures) == 48
+    assert html.count('<img src="data:image/png;base64,') == len(figures) == 56
     assert all(f.with_suffix(".svg").stat().st_size > 0 for f in figures)
     tables = {f.name for f in (run / "reports" / STUDY / "tables").glob("*.csv")}
     assert {"isp_actions_parameters.csv", "isp_actions_johnson_neyman.csv"} <= tables
@@ -151,6 +163,42 @@ def test_methods_checks_give_prior_predictive_shares_and_prior_sensitivity(run):
     assert "<h2>Methods checks</h2>" in html and "Power-scaling sensitivity" in html
 
 
+def test_prior_comparison_shows_the_sceptical_prior_shrinking_the_interaction(run):
+    """The declared (default) fit is the grid's default cell; the sceptical set's
+    Normal(0, 0.1) pulls the interaction towards 0 by more than half a posterior SD and leaves
+    the main effects within 0.25 SD."""
+    assert not results(run, "bench", "priors", "isp_actions", "default.nc").exists()
+    assert results(run, "bench", "priors", "isp_actions", "sceptical.nc").exists()
+    table = pd.read_csv(results(run, "bench", "prior_comparison.csv"))
+    assert set(table["prior_set"]) == {"default", "sceptical"}
+    shifts = table[table.prior_set == "sceptical"].set_index("estimate")["shift_sd"]
+    assert shifts["self_alliance:other_alliance"] < -0.5
+    assert shifts[["self_alliance", "other_alliance"]].abs().max() < 0.25
+    assert (table[table.prior_set == "default"]["shift_sd"] == 0).all()
+    declared = slopes(run, "isp_actions")["mean"]
+    default = table[table.prior_set == "default"].set_index("estimate")["mean"]
+    assert (default - declared[default.index]).abs().max() == 0
+    html = (run / "reports" / STUDY / "report.html").read_text()
+    assert '<h3 id="prior-comparison">Prior comparison</h3>' in html
+    assert "Prior sets (isp_actions): estimates move by at most" in html
+
+
+def test_loo_compares_the_declared_model_with_its_variant(run):
+    """ELPD differences, SE, stacking weights summing to 1; Pareto k per observation."""
+    compare = pd.read_csv(results(run, "bench", "loo", "isp_actions", "compare.csv"))
+    assert set(compare["variant"]) == {"declared", "no_interaction"}
+    assert compare["elpd_diff"].iloc[0] == 0 and compare["dse"].iloc[1] > 0
+    assert compare["weight"].sum() == pytest.approx(1)
+    table = pd.read_csv(results(run, "bench", "loo", "isp_actions", "loo.csv"))
+    assert (table["unresolved"] == 0).all()
+    assert set(table["method"]) <= {"PSIS", "PSIS + moment matching"}
+    k = pd.read_csv(results(run, "bench", "loo", "isp_actions", "pareto_k.csv"))
+    assert len(k) == 2 * 81 and k["pareto_k"].max() < 1
+    html = (run / "reports" / STUDY / "report.html").read_text()
+    assert '<h3 id="loo-comparison">Model comparison (PSIS-LOO)</h3>' in html
+    assert "LOO (isp_actions): " in html
+
+
 def test_alliance_intervals_on_isp_thoughts_include_zero(run):
     thoughts = slopes(run, "isp_thoughts")
     assert ((thoughts["lower"] < 0) & (thoughts["upper"] > 0)).all()
@@ -194,7 +242,7 @@ def test_report_opens_in_headless_chromium_without_errors_or_network(run):
     assert [m for m in console if m.startswith(("error", "warning"))] == []
     assert errors == []
     assert requests == [report.as_uri()]
-    assert len(images) == 48 and all(images)
+    assert len(images) == 56 and all(images)
     assert "Key findings" in summary and "index of moderated mediation" in summary
 
 

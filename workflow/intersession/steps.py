@@ -85,8 +85,11 @@ def fit(
     seed: int,
     threads: int,
     fit_out: str,
+    priors: str | None = None,
+    variant: str | None = None,
 ) -> None:
-    """Build the declared model, sample it, and store the fit with its provenance."""
+    """Build the declared model (with another prior set or as a variant, for the
+    methodologist's bench), sample it, and store the fit with its provenance."""
     from intersession.inference.fit import (
         attach_equations,
         attach_provenance,
@@ -99,7 +102,7 @@ def fit(
     from intersession.model.regression import outcome_range
 
     book = load_codebook(codebook)
-    spec = load_model(models_dir, model, book)
+    spec = load_model(models_dir, model, book, priors=priors, variant=variant)
     equations = prepare(spec, read_table(scores))
     data = equations[-1][1]  # the outcome's equation: groups, exclusions, notes
     for note in data.notes:
@@ -121,6 +124,7 @@ def fit(
         {
             "model": model,
             "label": spec.label,
+            "variant": variant,
             "data_file": data_file,
             "data_format": study_format(data_file),
             "data_sha256": file_sha256(data_file),
@@ -169,6 +173,7 @@ def effects(fit_path: str, interval: float, settings: dict, out_dir: str) -> Non
     from intersession.effects import mediation, predictions, prior_checks, sensitivity, slopes
     from intersession.effects.parameters import parameter_table
     from intersession.inference.fit import read_provenance
+    from intersession.model.regression import base_term
 
     idata = az.from_netcdf(fit_path, engine="h5netcdf")
     out = Path(out_dir)
@@ -188,7 +193,7 @@ def effects(fit_path: str, interval: float, settings: dict, out_dir: str) -> Non
             predictions.predicted_lines(idata, focal, moderator, suffix, outcome, interval=interval)
         )
         inter = slopes.Interaction(idata, suffix, outcome, focal, moderator)
-        values = settings["moderator_values"].get(_instrument(moderator), [])
+        values = settings["moderator_values"].get(base_term(moderator), [])
         tables["slopes"].append(slopes.simple_slopes(inter, values, interval, settings["rope"]))
         tables["floodlight"].append(slopes.floodlight(inter, interval))
         tables["johnson_neyman"].append(slopes.johnson_neyman(inter, settings["jn_probability"]))
@@ -209,11 +214,74 @@ def effects(fit_path: str, interval: float, settings: dict, out_dir: str) -> Non
         write_csv(out / f"{name}.csv", frame)
 
 
-def _instrument(term: str) -> str:
-    """'other_alliance_between' -> 'other_alliance'."""
-    from intersession.model.regression import BETWEEN, WITHIN
+def prior_comparison(
+    cells: list[tuple[str, str]], fits: list[str], interval: float, out: str
+) -> None:
+    """Key estimates of each (model, prior set) fit, and their shift across prior sets."""
+    import arviz as az
 
-    return term.removesuffix(WITHIN).removesuffix(BETWEEN)
+    from intersession.effects.prior_comparison import key_estimates
+    from intersession.effects.prior_comparison import prior_comparison as compare
+    from intersession.inference.fit import read_provenance
+
+    estimates = {}
+    for cell, path in zip(cells, fits, strict=True):
+        idata = az.from_netcdf(path, engine="h5netcdf")
+        estimates[cell] = key_estimates(idata, read_provenance(idata).get("mediation"), interval)
+    table = compare(estimates)
+    write_csv(out, table)
+    log.info("\n%s", table.to_string(index=False, float_format="%.3f"))
+
+
+def loo_comparison(
+    model: str,
+    fits: dict[str, str],
+    scores: str,
+    codebook: str,
+    models_dir: str,
+    sampler: dict,
+    seed: int,
+    outputs: dict[str, str],
+    k_threshold: float | None = None,
+) -> None:
+    """PSIS-LOO of a model as declared and of its variants (moment matching, then exact
+    refits, above the Pareto k threshold), compared by ELPD differences and stacking."""
+    import arviz as az
+
+    from intersession.checks import loo
+    from intersession.effects.parameters import equations, observed_variable
+    from intersession.inference.fit import read_provenance
+    from intersession.model.build import build, prepare
+    from intersession.model.declaration import load_model
+
+    book, frame = load_codebook(codebook), read_table(scores)
+    summaries, points, results, observed = [], [], {}, {}
+    for variant, path in fits.items():
+        idata = az.from_netcdf(path, engine="h5netcdf")
+        prov = read_provenance(idata)
+        var_name, selection = observed_variable(idata, equations(idata)[-1][1])
+        observed[variant] = idata.observed_data[var_name].sel(selection).values
+        spec = load_model(
+            models_dir, model, book, priors=prov["priors"]["name"], variant=prov.get("variant")
+        )
+        robust = loo.robust_loo(
+            idata,
+            lambda spec=spec: build(spec, prepare(spec, frame)),
+            var_name,
+            sampler,
+            derive_seed(seed, f"loo {model} {variant}"),
+            k_threshold,
+        )
+        summary, pointwise = loo.loo_rows(model, variant, robust)
+        summaries.append(summary)
+        points += pointwise
+        results[variant] = robust.result
+    loo.check_comparable(observed, model)
+    write_csv(outputs["loo"], pd.DataFrame(summaries, columns=loo.LOO_COLUMNS))
+    write_csv(outputs["pareto_k"], pd.DataFrame(points, columns=loo.K_COLUMNS))
+    table = loo.compare_table(model, results)
+    write_csv(outputs["compare"], table)
+    log.info("\n%s", table.to_string(index=False, float_format="%.3f"))
 
 
 def report(
@@ -228,9 +296,13 @@ def report(
     effects: list[str],
     diagnostics: list[str],
     out: str,
+    prior_comparison: str | None = None,
+    loo: dict[str, str] | None = None,
 ) -> None:
     """The self-contained HTML report ``out``, with its figures (PNG and SVG) in
-    ``figures/`` and its tables (CSV) in ``tables/`` beside it."""
+    ``figures/`` and its tables (CSV) in ``tables/`` beside it; with the prior comparison
+    table and the LOO comparison directories (per model) when the bench ran."""
+    from intersession.report import bench
     from intersession.report import sections as content
     from intersession.report.html import render
     from intersession.report.text import statistical_analysis
@@ -257,6 +329,9 @@ def report(
         )
         for name, fit, directory, table in zip(models, fits, effects, diagnostics, strict=True)
     ]
+    tables_dir = Path(out).parent / "tables"
+    priors = bench.prior_section(prior_comparison, labels, interval, store, tables_dir)
+    comparisons = bench.loo_section(loo or {}, store, tables_dir)
     problem_table = read_table(problems)
     source = json.loads(Path(source).read_text())
     first = sections[0]["provenance"]
@@ -281,7 +356,10 @@ def report(
             "instruments": rel.to_dict("records"),
         },
         "models": sections,
-        "key_findings": content.key_findings(sections, interval, labels),
+        "key_findings": content.key_findings(sections, interval, labels)
+        + bench.bench_findings(priors, comparisons),
+        "prior_comparison": priors,
+        "loo": comparisons,
         "methods": statistical_analysis(sections, config, first["versions"]),
         "results": [line for section in sections for line in section["results"]],
         "all_passed": bool(np.all([r["passed"] for s in sections for r in s["diagnostics"]])),

@@ -19,6 +19,8 @@ rule report:
             model=MODELS,
         ),
         diagnostics=expand(rules.diagnose.output.table, model=MODELS),
+        prior_comparison=rules.prior_comparison.output.table if PRIOR_MODELS else [],
+        loo=expand(rules.loo_comparison.output.compare, model=LOO_MODELS),
     output:
         html=report(REPORT, caption="../report/report.rst", category="Report"),
         figures=report(
@@ -44,6 +46,7 @@ rule report:
     params:
         config=config,
         models=MODELS,
+        loo_models=LOO_MODELS,
         problems=f"{RESULTS}/validated/problems.csv",
     script:
         "../scripts/report.py"

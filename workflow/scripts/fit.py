@@ -1,17 +1,21 @@
-"""Rule fit: sample one declared model (see intersession.steps)."""
+"""Rules fit and fit_bench: sample one declared model, or a prior set's or a variant's
+refit of it (see intersession.steps)."""
 
 from intersession import steps
 from intersession.logs import step_log
 
+params = snakemake.params
 with step_log(snakemake.log[0], f"fit {snakemake.wildcards.model}"):
     steps.fit(
         scores=snakemake.input.scores,
         codebook=snakemake.input.codebook,
-        models_dir=snakemake.params.models_dir,
+        models_dir=params.models_dir,
         model=snakemake.wildcards.model,
         data_file=snakemake.input.data,
-        sampler=dict(snakemake.params.sampler),
-        seed=snakemake.params.seed,
+        sampler=dict(params.sampler),
+        seed=params.seed,
         threads=snakemake.threads,
         fit_out=snakemake.output.fit,
+        priors=getattr(params, "priors", None),
+        variant=getattr(params, "variant", None),
     )

@@ -5,6 +5,8 @@ from pathlib import Path
 from intersession import steps
 from intersession.logs import step_log
 
+prior_comparison = snakemake.input.prior_comparison  # a path, or an empty list when off
+
 with step_log(snakemake.log[0], "report"):
     steps.report(
         config=snakemake.params.config,
@@ -18,4 +20,9 @@ with step_log(snakemake.log[0], "report"):
         effects=[str(Path(p).parent) for p in snakemake.input.parameters],
         diagnostics=list(snakemake.input.diagnostics),
         out=snakemake.output.html,
+        prior_comparison=prior_comparison if isinstance(prior_comparison, str) else None,
+        loo={
+            model: str(Path(path).parent)
+            for model, path in zip(snakemake.params.loo_models, snakemake.input.loo, strict=True)
+        },
     )

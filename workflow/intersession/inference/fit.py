@@ -1,8 +1,9 @@
 """Fit a built model and store everything later steps need, with provenance.
 
-Each fit holds the posterior, sample stats, prior and prior predictive, posterior
-predictive, pointwise ``log_likelihood`` and ``log_prior`` (so LOO and power-scaling
-sensitivity need no refit), observed and constant data. Provenance goes into the
+Each fit holds the posterior (and the unconstrained values of bounded parameters, for LOO
+moment matching), sample stats, prior and prior predictive, posterior predictive, pointwise
+``log_likelihood`` and ``log_prior`` (so LOO and power-scaling sensitivity need no refit),
+observed and constant data. Provenance goes into the
 posterior group's attributes as JSON: data checksum, config digest, the model and prior
 declaration, seeds, sampler settings and package versions.
 """
@@ -13,6 +14,7 @@ import json
 import logging
 import sys
 import time
+import warnings
 
 import arviz as az
 import pymc as pm
@@ -34,7 +36,11 @@ def sample(model: pm.Model, sampler: dict, seed: int, cores: int) -> az.Inferenc
     """
     progress = sys.stderr.isatty()
     backend = sampler["backend"]
-    kwargs = {"nuts_sampler_kwargs": {"save_warmup": False}} if backend == "nutpie" else {}
+    kwargs = (
+        {"nuts_sampler_kwargs": {"save_warmup": False}}
+        if backend == "nutpie"
+        else {"idata_kwargs": {"include_transformed": True}}
+    )
     with model:
         start = time.perf_counter()
         idata = pm.sample(
@@ -49,8 +55,7 @@ def sample(model: pm.Model, sampler: dict, seed: int, cores: int) -> az.Inferenc
             compute_convergence_checks=False,
             **kwargs,
         )
-        for name in [v for v in idata.posterior.data_vars if str(v).endswith("__")]:
-            del idata.posterior[name]  # nutpie also stores unconstrained values
+        keep_unconstrained(idata)
         log.info(
             "sampled %d chains x %d draws with %s in %.1f s",
             sampler["chains"],
@@ -72,6 +77,17 @@ def sample(model: pm.Model, sampler: dict, seed: int, cores: int) -> az.Inferenc
             progressbar=False,
         )
     return idata
+
+
+def keep_unconstrained(idata: az.InferenceData) -> None:
+    """Move the transformed (unconstrained) values of bounded parameters, ``*__`` in the
+    posterior, to the ``unconstrained_posterior`` group that LOO moment matching reads."""
+    names = [name for name in idata.posterior.data_vars if str(name).endswith("__")]
+    unconstrained = idata.posterior[names]
+    idata.posterior = idata.posterior.drop_vars(names)
+    with warnings.catch_warnings():  # ArviZ warns about groups outside its schema
+        warnings.simplefilter("ignore", UserWarning)
+        idata.add_groups(unconstrained_posterior=unconstrained)
 
 
 def attach_scaling(idata: az.InferenceData, scaling: dict[str, tuple[float, float]]) -> None:

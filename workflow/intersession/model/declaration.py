@@ -23,6 +23,14 @@ from intersession.schema import DeclarationError, check, load_yaml
 
 LEVELS = ("client", "therapist", "site")
 
+#: Variants of a declaration, for model comparison and calibration: what each changes.
+VARIANTS = {
+    "no_interaction": "without the interaction terms (and their random slopes)",
+    "student_t": "with a Student-t likelihood",
+    "gaussian": "with a Gaussian likelihood",
+    "no_therapist": "without therapist effects",
+}
+
 
 @dataclass(frozen=True)
 class GroupSpec:
@@ -73,6 +81,33 @@ def model_names(models_dir: str | Path, requested: list[str] | None) -> list[str
             f"available: {', '.join(available)}"
         )
     return list(requested)
+
+
+def prior_set_names(models_dir: str | Path, requested: list[str]) -> list[str]:
+    """The prior sets of the prior grid; each must have a file in ``models_dir/priors``."""
+    missing = [
+        name for name in requested if not (Path(models_dir) / "priors" / f"{name}.yaml").is_file()
+    ]
+    if missing:
+        raise DeclarationError(
+            f"config key prior_grid.prior_sets lists {missing}, which have no file in "
+            f"{models_dir}/priors/"
+        )
+    return list(requested)
+
+
+def bench_models(
+    models_dir: str | Path, fitted: list[str], requested: list[str], key: str
+) -> list[str]:
+    """The models of a bench comparison (config key ``key``) that are also fitted; a name
+    without a declaration file is an error."""
+    available = set(model_names(models_dir, None))
+    unknown = [name for name in requested if name not in available]
+    if unknown:
+        raise DeclarationError(
+            f"config key {key}.models lists {unknown}, which have no file in {models_dir}/"
+        )
+    return [name for name in requested if name in fitted]
 
 
 def parse_formula(formula: str, source: str) -> dict:
@@ -133,10 +168,42 @@ def _groups(entries: list) -> tuple[GroupSpec, ...]:
     return tuple(specs)
 
 
-def load_model(models_dir: str | Path, name: str, codebook: Codebook) -> ModelSpec:
-    """Model ``models_dir/<name>.yaml`` with its prior set, checked against the codebook."""
+def apply_variant(doc: dict, variant: str, source: str) -> dict:
+    """The declaration ``doc`` (outcome and predictors resolved) changed as ``variant`` says."""
+    if variant not in VARIANTS:
+        raise DeclarationError(
+            f"{source}: unknown variant {variant!r}; variants: {', '.join(VARIANTS)}"
+        )
+    if variant in ("student_t", "gaussian"):
+        return {**doc, "family": variant}
+    if variant == "no_therapist":
+        groups = [g for g in _groups(doc.get("groups", [])) if g.level != "therapist"]
+        return {**doc, "groups": [{"level": g.level, "slopes": list(g.slopes)} for g in groups]}
+    if "mediation" in doc or not any(":" in term for term in doc["predictors"]):
+        raise DeclarationError(
+            f"{source}: variant no_interaction needs a regression with an interaction"
+        )
+    keep = [term for term in doc["predictors"] if ":" not in term]
+    groups = [
+        {"level": g.level, "slopes": [s for s in g.slopes if s in keep]}
+        for g in _groups(doc.get("groups", []))
+    ]
+    return {**doc, "predictors": keep, "groups": groups}
+
+
+def load_model(
+    models_dir: str | Path,
+    name: str,
+    codebook: Codebook,
+    priors: str | None = None,
+    variant: str | None = None,
+) -> ModelSpec:
+    """Model ``models_dir/<name>.yaml`` with its prior set (or the set ``priors``), changed
+    as ``variant`` says (see :data:`VARIANTS`), checked against the codebook."""
     path = Path(models_dir) / f"{name}.yaml"
     doc = check(load_yaml(path), "model", str(path))
+    if priors is not None:
+        doc = {**doc, "priors": priors}
     if "mediation" in doc:
         if "formula" in doc or "predictors" in doc or "outcome" not in doc:
             raise DeclarationError(
@@ -161,6 +228,8 @@ def load_model(models_dir: str | Path, name: str, codebook: Codebook) -> ModelSp
         doc = {**doc, **parse_formula(doc["formula"], str(path))}
     elif "outcome" not in doc or "predictors" not in doc:
         raise DeclarationError(f"{path}: give 'formula', or 'outcome' and 'predictors'")
+    if variant is not None:
+        doc = {**apply_variant(doc, variant, str(path)), "variant": variant}
     known = set(codebook.instruments)
     groups = _groups(doc.get("groups", []))
     outcomes = doc["outcome"] if isinstance(doc["outcome"], list) else [doc["outcome"]]
@@ -195,9 +264,10 @@ def load_model(models_dir: str | Path, name: str, codebook: Codebook) -> ModelSp
         raise DeclarationError(
             f"{path}: the ordinal outcome '{outcome.name}' needs a range of whole numbers"
         )
+    label = doc.get("label", name)
     return ModelSpec(
         name=name,
-        label=doc.get("label", name),
+        label=f"{label} ({VARIANTS[variant]})" if variant else label,
         outcome=outcomes[0],
         terms=tuple(doc["predictors"]),
         groups=groups,

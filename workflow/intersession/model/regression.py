@@ -139,6 +139,11 @@ def _within(term: str) -> str:
     return ":".join(p + WITHIN for p in term.split(":"))
 
 
+def base_term(term: str) -> str:
+    """The declared term of a fitted one: 'a_within:b_within' -> 'a:b'."""
+    return ":".join(p.removesuffix(WITHIN).removesuffix(BETWEEN) for p in term.split(":"))
+
+
 def prepare_data(spec: ModelSpec, scores: pd.DataFrame) -> ModelData:
     """Complete cases, centring (within/between with repeated sessions), standardisation
     and the grouping structure the design identifies."""
@@ -268,7 +273,7 @@ def slope_priors(terms, priors: dict) -> tuple[np.ndarray, np.ndarray]:
     included), otherwise ``slopes``."""
     chosen = []
     for term in terms:
-        instrument = term.removesuffix(WITHIN).removesuffix(BETWEEN)
+        instrument = base_term(term)
         if ":" in term and "interaction_slopes" in priors:
             chosen.append(priors["interaction_slopes"])
         elif ":" not in term and instrument in priors.get("term_slopes", {}):

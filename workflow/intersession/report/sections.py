@@ -19,8 +19,9 @@ import pandas as pd
 from intersession.atomic import atomic_path, write_csv
 from intersession.effects.parameters import JOINT, equations, observed_variable
 from intersession.effects.prior_checks import prior_predictive_draws
+from intersession.effects.sensitivity import THRESHOLD as SENSITIVITY_THRESHOLD
 from intersession.inference.fit import read_provenance
-from intersession.plots import figures
+from intersession.plots import comparison, figures
 from intersession.report.labels import parameter_label, term_label
 from intersession.report.text import estimate, interaction_results, mediation_results
 from intersession.tables import read_table
@@ -65,7 +66,7 @@ def read_effects(directory: Path) -> dict[str, pd.DataFrame]:
     return {name: read_table(directory / f"{name}.csv") for name in EFFECT_TABLES}
 
 
-def _figure(store, fig, name, alt, caption) -> dict:
+def figure_entry(store, fig, name, alt, caption) -> dict:
     return {"uri": store.embed(fig, name), "alt": alt, "caption": caption}
 
 
@@ -126,8 +127,21 @@ def model_section(
     section["prior_rationale"] = prov["priors"].get("rationale", "")
     section["prior_predictive"] = tables["prior_predictive"].to_dict("records")
     section["sensitivity"] = tables["sensitivity"].to_dict("records")
+    section["sensitivity_figure"] = (
+        figure_entry(
+            store,
+            comparison.sensitivity(tables["sensitivity"], SENSITIVITY_THRESHOLD),
+            f"{name}_sensitivity",
+            "Scatter of each parameter's power-scaling sensitivity to the prior and to the "
+            "likelihood",
+            f"Power-scaling sensitivity per parameter (dashed: {SENSITIVITY_THRESHOLD}). Right of "
+            "the line and above it: prior-data conflict; right and below: weak likelihood.",
+        )
+        if len(tables["sensitivity"])
+        else None
+    )
     section["prior_figures"] = [
-        _figure(
+        figure_entry(
             store,
             figures.prior_predictive(
                 prior_predictive_draws(idata, row["outcome"]),
@@ -174,7 +188,7 @@ def _interactions(name, tables, labels, interval, store) -> list[dict]:
                 "slopes": slopes.to_dict("records"),
                 "regions": regions.to_dict("records"),
                 "figures": [
-                    _figure(
+                    figure_entry(
                         store,
                         flood,
                         f"{name}_floodlight_{i + 1}",
@@ -185,7 +199,7 @@ def _interactions(name, tables, labels, interval, store) -> list[dict]:
                         "(green) or negative (red); dashed lines mark the Johnson-Neyman "
                         "boundaries.",
                     ),
-                    _figure(
+                    figure_entry(
                         store,
                         lines,
                         f"{name}_lines_{i + 1}",
@@ -212,7 +226,7 @@ def _checks(name, idata, labels, store) -> list[dict]:
         var, coords = observed_variable(idata, y)
         joint = joint or bool(coords)
         found.append(
-            _figure(
+            figure_entry(
                 store,
                 figures.posterior_predictive(idata, label, var, coords),
                 f"{name}_ppc_{i + 1}",
@@ -225,7 +239,7 @@ def _checks(name, idata, labels, store) -> list[dict]:
         for level in ("therapist", "site"):
             if f"{level}_index" in idata.constant_data:
                 found.append(
-                    _figure(
+                    figure_entry(
                         store,
                         figures.grouped_ppc(idata, var, coords, level, label),
                         f"{name}_ppc_{level}_{i + 1}",
@@ -237,7 +251,7 @@ def _checks(name, idata, labels, store) -> list[dict]:
                 )
         if not coords:  # LOO-PIT needs a pointwise log-likelihood per value of y
             found.append(
-                _figure(
+                figure_entry(
                     store,
                     figures.loo_pit(idata, var, label),
                     f"{name}_loo_pit_{i + 1}",
@@ -249,7 +263,7 @@ def _checks(name, idata, labels, store) -> list[dict]:
             )
     ranked = [v for v in idata.posterior.data_vars if str(v).startswith(RANKED)]
     found.append(
-        _figure(
+        figure_entry(
             store,
             figures.rank_plots(idata, ranked),
             f"{name}_ranks",
@@ -259,7 +273,7 @@ def _checks(name, idata, labels, store) -> list[dict]:
         )
     )
     found.append(
-        _figure(
+        figure_entry(
             store,
             figures.energy(idata),
             f"{name}_energy",
@@ -271,7 +285,7 @@ def _checks(name, idata, labels, store) -> list[dict]:
     if int(idata.sample_stats["diverging"].sum()):
         variance = [v for v in ranked if str(v).startswith(("sd_", "sigma"))][:4]
         found.append(
-            _figure(
+            figure_entry(
                 store,
                 figures.divergence_pairs(idata, variance),
                 f"{name}_divergences",

@@ -1,0 +1,124 @@
+"""The report's view of the methodologist's bench: prior comparison and LOO comparison."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from intersession.atomic import write_csv
+from intersession.plots import comparison
+from intersession.report.labels import parameter_label
+from intersession.report.sections import figure_entry
+from intersession.tables import read_table
+
+
+def prior_section(
+    path: str | None, labels: dict, interval: float, store, tables_dir: Path
+) -> dict | None:
+    """Key estimates per model across prior sets: rows for the table and a forest plot per
+    model; ``None`` when the prior grid is off."""
+    if path is None:
+        return None
+    table = read_table(path)
+    write_csv(tables_dir / "prior_comparison.csv", table)
+    table["display"] = [
+        parameter_label("beta", e, labels) if not e.startswith(("indirect", "index")) else e
+        for e in table["estimate"]
+    ]
+    names = {**labels, **dict(zip(table["estimate"], table["display"], strict=True))}
+    models = []
+    for model, rows in table.groupby("model", sort=False):
+        fig = comparison.prior_forest(rows, names, interval)
+        models.append(
+            {
+                "name": model,
+                "rows": rows.to_dict("records"),
+                "figure": figure_entry(
+                    store,
+                    fig,
+                    f"{model}_prior_comparison",
+                    f"Forest plot of the key estimates of {model} under each prior set",
+                    f"Key estimates of {model} under each prior set: posterior mean and "
+                    f"{interval:.0%} interval (standardised). Estimates that keep their side "
+                    "of zero under every set do not hinge on the prior.",
+                ),
+                "max_shift": float(rows["shift_sd"].abs().max()),
+                "flips": _flips(rows, labels),
+            }
+        )
+    return {"models": models}
+
+
+def _flips(rows, labels: dict) -> list[str]:
+    """Estimates whose interval excludes 0 under some prior sets and not under others
+    (named with their outcome when the model has several)."""
+    several = rows["outcome"].nunique() > 1
+    return [
+        (f"{labels.get(outcome, outcome)}: " if several else "") + display
+        for (outcome, display), group in rows.groupby(["outcome", "display"], sort=False)
+        if group["excludes_zero"].nunique() > 1
+    ]
+
+
+def loo_section(directories: dict[str, str], store, tables_dir: Path) -> list[dict]:
+    """Per compared model: the comparison table, LOO per variant and the figures."""
+    sections = []
+    for model, directory in directories.items():
+        tables = {
+            name: read_table(Path(directory) / f"{name}.csv")
+            for name in ("loo", "compare", "pareto_k")
+        }
+        for name, table in tables.items():
+            write_csv(tables_dir / f"{model}_loo_{name}.csv", table)
+        good_k = float(tables["loo"]["good_k"].iloc[0])
+        sections.append(
+            {
+                "name": model,
+                "compare": tables["compare"].to_dict("records"),
+                "loo": tables["loo"].to_dict("records"),
+                "figures": [
+                    figure_entry(
+                        store,
+                        comparison.loo_comparison(tables["compare"]),
+                        f"{model}_loo_comparison",
+                        f"ELPD differences of the variants of {model}",
+                        "Expected log predictive density of each variant relative to the "
+                        "best (0), with the SE of the difference and the stacking weight. "
+                        "Differences within about 2 SE do not separate the models.",
+                    ),
+                    figure_entry(
+                        store,
+                        comparison.pareto_k(tables["pareto_k"], good_k),
+                        f"{model}_pareto_k",
+                        f"Pareto k per observation for the variants of {model}",
+                        f"Pareto k of each observation's importance weights. Above "
+                        f"{good_k:.2f} the PSIS estimate is unreliable: the observation was "
+                        "moment matched (dots: after matching) and, if still above, refitted "
+                        "without it (crosses).",
+                    ),
+                ],
+            }
+        )
+    return sections
+
+
+def bench_findings(prior: dict | None, loo: list[dict]) -> list[str]:
+    """One line per bench comparison for the key findings."""
+    lines = []
+    for model in prior["models"] if prior else []:
+        flips = ", ".join(model["flips"])
+        lines.append(
+            f"Prior sets ({model['name']}): estimates move by at most "
+            f"{model['max_shift']:.2f} posterior SD; "
+            + (
+                f"whether the interval excludes 0 depends on the prior for: {flips}."
+                if flips
+                else "no conclusion about zero changes with the prior."
+            )
+        )
+    for model in loo:
+        best = model["compare"][0]
+        lines.append(
+            f"LOO ({model['name']}): {best['variant']} predicts best "
+            f"(stacking weight {best['weight']:.2f})."
+        )
+    return lines
