@@ -298,10 +298,12 @@ def report(
     out: str,
     prior_comparison: str | None = None,
     loo: dict[str, str] | None = None,
+    calibration: list[str] | None = None,
 ) -> None:
     """The self-contained HTML report ``out``, with its figures (PNG and SVG) in
     ``figures/`` and its tables (CSV) in ``tables/`` beside it; with the prior comparison
-    table and the LOO comparison directories (per model) when the bench ran."""
+    table, the LOO comparison directories (per model) and the SBC and design-analysis
+    tables (uniformity, ECDF, power) when the bench ran them."""
     from intersession.report import bench
     from intersession.report import sections as content
     from intersession.report.html import render
@@ -332,6 +334,7 @@ def report(
     tables_dir = Path(out).parent / "tables"
     priors = bench.prior_section(prior_comparison, labels, interval, store, tables_dir)
     comparisons = bench.loo_section(loo or {}, store, tables_dir)
+    calibrated = bench.calibration_section(calibration or [], store, tables_dir)
     problem_table = read_table(problems)
     source = json.loads(Path(source).read_text())
     first = sections[0]["provenance"]
@@ -360,6 +363,7 @@ def report(
         + bench.bench_findings(priors, comparisons),
         "prior_comparison": priors,
         "loo": comparisons,
+        "calibration": calibrated,
         "methods": statistical_analysis(sections, config, first["versions"]),
         "results": [line for section in sections for line in section["results"]],
         "all_passed": bool(np.all([r["passed"] for s in sections for r in s["diagnostics"]])),

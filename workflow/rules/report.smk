@@ -21,6 +21,15 @@ rule report:
         diagnostics=expand(rules.diagnose.output.table, model=MODELS),
         prior_comparison=rules.prior_comparison.output.table if PRIOR_MODELS else [],
         loo=expand(rules.loo_comparison.output.compare, model=LOO_MODELS),
+        calibration=(
+            [
+                rules.sbc_summary.output.uniformity,
+                rules.sbc_summary.output.ecdf,
+                rules.design_summary.output.power,
+            ]
+            if config["report"]["calibration"]
+            else []
+        ),
     output:
         html=report(REPORT, caption="../report/report.rst", category="Report"),
         figures=report(

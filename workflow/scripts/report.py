@@ -21,6 +21,7 @@ with step_log(snakemake.log[0], "report"):
         diagnostics=list(snakemake.input.diagnostics),
         out=snakemake.output.html,
         prior_comparison=prior_comparison if isinstance(prior_comparison, str) else None,
+        calibration=list(snakemake.input.calibration),
         loo={
             model: str(Path(path).parent)
             for model, path in zip(snakemake.params.loo_models, snakemake.input.loo, strict=True)

@@ -256,6 +256,22 @@ def simulate_study(
     """
     design = design or Design()
     params = params or GeneratingParameters()
+    study = simulate_rows(codebook, design, seed, params)
+    truth = {
+        "seed": seed,
+        **asdict(design),
+        "n_rows": len(study),
+        "latent": asdict(params),
+        "observed_metric": observed_metric_truth(codebook, design, params, seed),
+    }
+    return study, truth
+
+
+def simulate_rows(
+    codebook: Codebook, design: Design, seed: int, params: GeneratingParameters
+) -> pd.DataFrame:
+    """The rows of a simulated study file (IDs and items), without the truth (which takes a
+    200,000-row sample): for simulating many studies, as the design analysis does."""
     missing_roles = [role for role in ROLES if role not in codebook.instruments]
     needed = ["therapist"] + ["site"] * bool(design.n_sites) + ["session"] * (design.n_sessions > 1)
     missing_columns = [role for role in needed if role not in codebook.roles]
@@ -280,15 +296,7 @@ def simulate_study(
     if design.n_sessions > 1:
         ids[codebook.roles["session"]] = traits["session"].to_numpy()
     study = pd.concat([pd.DataFrame(ids), items], axis=1)
-    study = study[attended(design, traits, rng)].reset_index(drop=True)
-    truth = {
-        "seed": seed,
-        **asdict(design),
-        "n_rows": len(study),
-        "latent": asdict(params),
-        "observed_metric": observed_metric_truth(codebook, design, params, seed),
-    }
-    return study, truth
+    return study[attended(design, traits, rng)].reset_index(drop=True)
 
 
 def observed_metric_truth(

@@ -101,6 +101,45 @@ def loo_section(directories: dict[str, str], store, tables_dir: Path) -> list[di
     return sections
 
 
+def calibration_section(paths: list[str], store, tables_dir: Path) -> dict | None:
+    """SBC uniformity (table and ECDF-difference figure) and the design analysis (detection
+    per study size, table and figure); ``None`` unless the report includes them."""
+    if not paths:
+        return None
+    from intersession.plots import calibration
+
+    uniformity_path, ecdf_path, power_path = paths
+    uniformity, ecdf = read_table(uniformity_path), read_table(ecdf_path)
+    power = read_table(power_path)
+    for name, table in (("sbc_uniformity", uniformity), ("design_power", power)):
+        write_csv(tables_dir / f"{name}.csv", table)
+    return {
+        "uniformity": uniformity.to_dict("records"),
+        "replicates": int(uniformity["replicates"].iloc[0]),
+        "power": power[power["scale"] == "standardised"].to_dict("records"),
+        "figures": [
+            figure_entry(
+                store,
+                calibration.ecdf_difference(ecdf, uniformity),
+                "sbc_ecdf_difference",
+                "ECDF difference of the SBC ranks of each parameter with simultaneous bands",
+                "Simulation-based calibration: the ECDF of each parameter's rank minus the "
+                "uniform CDF, with a simultaneous band (Sailynoja, Burkner & Vehtari, 2022). "
+                "A calibrated model stays inside every band.",
+            ),
+            figure_entry(
+                store,
+                calibration.detection(power),
+                "design_detection",
+                "Detection probability of the interaction and interval width by study size",
+                "Design analysis: the share of simulated studies whose 95% interval of the "
+                "self x other-alliance interaction excludes 0 (with its Monte Carlo SE), and "
+                "the median interval width, by number of clients.",
+            ),
+        ],
+    }
+
+
 def bench_findings(prior: dict | None, loo: list[dict]) -> list[str]:
     """One line per bench comparison for the key findings."""
     lines = []
