@@ -19,6 +19,15 @@ include: "workflow/rules/calibration.smk"
 include: "workflow/rules/report.smk"
 
 
+# Seconds of work each: run beside Snakemake rather than as cluster jobs.
+localrules:
+    all,
+    validate,
+    score,
+    sbc,
+    design,
+
+
 rule all:
     default_target: True
     input:

@@ -51,3 +51,14 @@ def derive_seed(seed: int, *labels: str) -> int:
     """
     key = zlib.crc32("/".join(labels).encode())
     return int(np.random.SeedSequence([seed, key]).generate_state(1, dtype=np.uint32)[0])
+
+
+def array_digest(arrays: dict[str, np.ndarray]) -> str:
+    """SHA-256 over named arrays (name, dtype, shape and bytes, in name order): equal only
+    for bit-identical draws."""
+    digest = hashlib.sha256()
+    for name in sorted(arrays):
+        values = np.ascontiguousarray(arrays[name])
+        digest.update(f"{name}|{values.dtype.str}|{values.shape}|".encode())
+        digest.update(values.tobytes())
+    return digest.hexdigest()

@@ -16,7 +16,7 @@ rule fit_bench:
     threads: config["sampler"]["chains"]
     resources:
         mem_mb=fit_memory_mb,
-        runtime=60,
+        runtime=fit_runtime_min,
     params:
         sampler=config["sampler"],
         seed=config["seed"],

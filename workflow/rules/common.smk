@@ -50,3 +50,9 @@ def grid_fit(model, prior_set):
 def fit_memory_mb(wildcards, input, attempt):
     """About 1.5 GB for compilation and sampling plus room for larger data; doubles per retry."""
     return (1500 + int(input.size_mb * 50)) * attempt
+
+
+def fit_runtime_min(wildcards, input, attempt):
+    """Minutes a fit may take: 30, plus 3 per MB of input (a 200,000-row study's scores are
+    about 15 MB); doubles per retry."""
+    return int(30 + 3 * input.size_mb) * attempt

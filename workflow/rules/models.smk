@@ -13,7 +13,7 @@ rule fit:
     threads: config["sampler"]["chains"]
     resources:
         mem_mb=fit_memory_mb,
-        runtime=60,
+        runtime=fit_runtime_min,
     params:
         sampler=config["sampler"],
         seed=config["seed"],
