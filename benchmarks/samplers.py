@@ -1,0 +1,286 @@
+"""Samplers side by side on the canonical model, at the sizes of issue 7.
+
+Canonical model (``../shared/reference/sampler-anchors.md``), on standardised scores:
+``y ~ Normal(alpha + u[therapist] + v[client] + (b_sa + w[therapist]) * SA + b_oa * OA +
+b_int * SA * OA, sigma)`` with non-centred u, v, w (no v with one row per client: it
+would be the residual). Backends:
+
+- ``pymc``: PyMC's NUTS (C backend), the literal model;
+- ``nutpie``: nutpie, the literal model;
+- ``default``: the project's own path, the declaration
+  ``isp_actions ~ self_alliance * other_alliance + (1 | client) + (1 + self_alliance | therapist)``
+  built by ``intersession.model.build`` and sampled by ``intersession.inference.fit``'s
+  settings (nutpie). With sessions it splits predictors within/between clients and
+  correlates the therapist intercept and slope, so its parameters are not the literal
+  model's; only its speed is comparable.
+
+Each (size, backend) runs in its own process, so peak memory (max RSS of the process and
+its children) is its own. 4 chains x 1,000 tuning + 1,000 draws, target_accept 0.8 (as the
+anchors). Reported: compile s (wall time of the sampling call minus sampling), sampling s,
+minimum bulk and tail ESS over every parameter, min bulk ESS per second of sampling,
+divergences, peak RSS; and for the literal backends the largest difference of posterior
+means from PyMC's in units of their combined MCSE.
+
+    .venv/bin/python benchmarks/samplers.py --sizes S M [--backends pymc nutpie default]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+SIZES = {  # clients, therapists, sessions
+    "S": (81, 10, 1),  # the default study
+    "M": (2_000, 100, 10),
+    "L": (20_000, 500, 10),
+}
+BACKENDS = ("pymc", "nutpie", "default")
+SAMPLER = {"chains": 4, "tune": 1000, "draws": 1000, "target_accept": 0.8}
+COMMON = ["alpha", "b", "sigma", "tau_u", "tau_v", "tau_w"]
+
+
+def simulate_scores(size: str, path: Path) -> None:
+    """Scores of a simulated study of ``size`` (the workflow's simulator and scoring); S is
+    the embedded default study. The simulated ones have sites (one per 10 therapists) with
+    no site effect, which the canonical model does not have."""
+    from intersession.data.codebook import load_codebook
+    from intersession.data.score import score_study
+    from intersession.data.simulate import Design, GeneratingParameters, simulate_rows
+    from intersession.data.validate import clean_items
+
+    clients, therapists, sessions = SIZES[size]
+    if sessions == 1:
+        book = load_codebook(ROOT / "data" / "simulated_quirk2018" / "codebook.yaml")
+        study = pd.read_csv(ROOT / "data" / "simulated_quirk2018" / "study.csv", dtype=str)
+    else:
+        book = load_codebook(ROOT / "tests" / "designs" / "multisite_codebook.yaml")
+        design = Design(clients, therapists, therapists // 10, sessions)
+        params = GeneratingParameters(therapist_slope_sd=0.15, site_sd=0.0)
+        study = simulate_rows(book, design, 2026, params).astype(str)
+    scores = score_study(clean_items(study, book), book)
+    scores.dropna(subset=["isp_actions", "self_alliance", "other_alliance"]).to_csv(
+        path, index=False
+    )
+
+
+def literal_model(scores: pd.DataFrame):
+    import pymc as pm
+
+    def z(x):
+        return ((x - x.mean()) / x.std()).to_numpy()
+
+    sa, oa, y = z(scores["self_alliance"]), z(scores["other_alliance"]), z(scores["isp_actions"])
+    therapist, therapists = pd.factorize(scores["therapist"])
+    client, clients = pd.factorize(scores["client"])
+    coords = {"therapist": therapists, "client": clients, "term": ["sa", "oa", "sa:oa"]}
+    with pm.Model(coords=coords) as model:
+        alpha = pm.Normal("alpha", 0, 1)
+        b = pm.Normal("b", 0, 1, dims="term")
+        tau_u, tau_w = pm.HalfNormal("tau_u", 0.5), pm.HalfNormal("tau_w", 0.5)
+        u = tau_u * pm.Normal("z_u", 0, 1, dims="therapist")
+        w = tau_w * pm.Normal("z_w", 0, 1, dims="therapist")
+        mu = alpha + u[therapist] + (b[0] + w[therapist]) * sa
+        if len(clients) < len(scores):  # one row per client: v is the residual (anchors, S)
+            tau_v = pm.HalfNormal("tau_v", 0.5)
+            mu = mu + (tau_v * pm.Normal("z_v", 0, 1, dims="client"))[client]
+        mu = mu + b[1] * oa + b[2] * sa * oa
+        pm.Normal("y", mu, pm.HalfNormal("sigma", 1), observed=y)
+    return model
+
+
+def default_model(scores: pd.DataFrame, directory: Path):
+    import yaml
+
+    from intersession.data.codebook import load_codebook
+    from intersession.model.build import build, prepare
+    from intersession.model.declaration import load_model
+
+    formula = (
+        "isp_actions ~ self_alliance * other_alliance + (1 | client)"
+        " + (1 + self_alliance | therapist)"
+    )
+    (directory / "priors").mkdir(exist_ok=True)
+    (directory / "priors" / "default.yaml").write_text(
+        (ROOT / "models" / "priors" / "default.yaml").read_text()
+    )
+    (directory / "m.yaml").write_text(yaml.safe_dump({"formula": formula}))
+    book = load_codebook(ROOT / "tests" / "designs" / "multisite_codebook.yaml")
+    spec = load_model(directory, "m", book)
+    return build(spec, prepare(spec, scores))
+
+
+def worker(size: str, backend: str, scores_path: Path, out: Path) -> None:
+    """One fit; writes its measurements as JSON to ``out``."""
+    import arviz as az
+    import pymc as pm
+
+    scores = pd.read_csv(scores_path, dtype={"client": str, "therapist": str})
+    with tempfile.TemporaryDirectory() as tmp:
+        if backend == "default":
+            model = default_model(scores, Path(tmp))
+        else:
+            model = literal_model(scores)
+        nuts = "nutpie" if backend in ("nutpie", "default") else "pymc"
+        kwargs = {"nuts_sampler_kwargs": {"save_warmup": False}} if nuts == "nutpie" else {}
+        start = time.perf_counter()
+        with model:
+            idata = pm.sample(
+                **SAMPLER,
+                nuts_sampler=nuts,
+                random_seed=11,
+                cores=os.cpu_count(),
+                progressbar=False,
+                compute_convergence_checks=False,
+                **kwargs,
+            )
+        total = time.perf_counter() - start
+    post = idata.posterior[[v for v in idata.posterior.data_vars if not str(v).endswith("__")]]
+    sampling = float(post.attrs.get("sampling_time", np.nan))
+    bulk, tail = az.ess(post, method="bulk"), az.ess(post, method="tail")
+    min_bulk = float(min(bulk[v].min() for v in bulk.data_vars))
+    min_tail = float(min(tail[v].min() for v in tail.data_vars))
+    common = [v for v in COMMON if v in post]
+    record = {
+        "size": size,
+        "backend": backend,
+        "rows": len(scores),
+        "compile_s": total - sampling,
+        "sampling_s": sampling,
+        "min_bulk_ess": min_bulk,
+        "min_tail_ess": min_tail,
+        "min_ess_per_s": min_bulk / sampling,
+        "divergences": int(idata.sample_stats["diverging"].sum()),
+        "means": {v: post[v].mean(("chain", "draw")).values.ravel().tolist() for v in common},
+        "mcse": {v: az.mcse(post[[v]])[v].values.ravel().tolist() for v in common},
+    }
+    out.write_text(json.dumps(record))
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants (Linux /proc), in MB."""
+    total, stack = 0, [pid]
+    page = os.sysconf("SC_PAGE_SIZE")
+    while stack:
+        current = stack.pop()
+        try:
+            total += int(Path(f"/proc/{current}/statm").read_text().split()[1]) * page
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total / 2**20
+
+
+def run(size: str, backend: str, scores_path: Path) -> dict:
+    """The worker in its own process, its peak memory (with any chain processes it starts)
+    polled every 0.2 s."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        child = subprocess.Popen(
+            [sys.executable, __file__, "--worker", size, backend, str(scores_path), out.name]
+        )
+        peak = 0.0
+        while child.poll() is None:
+            peak = max(peak, tree_rss_mb(child.pid))
+            time.sleep(0.2)
+        if child.returncode:
+            raise subprocess.CalledProcessError(child.returncode, child.args)
+        record = json.loads(Path(out.name).read_text())
+    record["peak_rss_mb"] = peak
+    return record
+
+
+def accuracy(records: list[dict]) -> None:
+    """Largest |mean - PyMC's mean| / sqrt(mcse^2 + PyMC's mcse^2) over the common
+    parameters, for the literal backends of each size."""
+    reference = {r["size"]: r for r in records if r["backend"] == "pymc"}
+    for record in records:
+        ref = reference.get(record["size"])
+        if ref is None or record["backend"] == "default":
+            record["max_z_vs_pymc"] = None
+            continue
+        z = [
+            abs(m - m0) / np.hypot(s, s0)
+            for v in record["means"]
+            for m, m0, s, s0 in zip(
+                record["means"][v], ref["means"][v], record["mcse"][v], ref["mcse"][v], strict=True
+            )
+        ]
+        record["max_z_vs_pymc"] = float(max(z))
+
+
+def machine() -> str:
+    from intersession.provenance import package_versions
+
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    versions = ", ".join(f"{k} {v}" for k, v in package_versions().items())
+    return (
+        f"{os.cpu_count()} cores, {memory:.0f} GiB RAM, {platform.machine()}, "
+        f"Python {platform.python_version()}; {versions}"
+    )
+
+
+def write(records: list[dict], started: str) -> None:
+    table = pd.DataFrame(records).drop(columns=["means", "mcse"])
+    table.to_csv(RESULTS / "samplers.csv", index=False)
+    lines = [
+        "# Samplers on the canonical model",
+        "",
+        f"`benchmarks/samplers.py`, run {started}. Machine: {machine()}.",
+        "4 chains x 1,000 tuning + 1,000 draws, target_accept 0.8; one process per fit.",
+        "",
+        "| size | rows | backend | compile s | sampling s | min bulk ESS | min tail ESS |"
+        " min-ESS/s | ratio to PyMC | divergences | peak RSS MB | max z vs PyMC |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in records:
+        base = next(x for x in records if x["size"] == r["size"] and x["backend"] == "pymc")
+        z = "" if r["max_z_vs_pymc"] is None else f"{r['max_z_vs_pymc']:.1f}"
+        lines.append(
+            f"| {r['size']} | {r['rows']:,} | {r['backend']} | {r['compile_s']:.1f} | "
+            f"{r['sampling_s']:.1f} | {r['min_bulk_ess']:.0f} | {r['min_tail_ess']:.0f} | "
+            f"{r['min_ess_per_s']:.1f} | {r['min_ess_per_s'] / base['min_ess_per_s']:.2f} | "
+            f"{r['divergences']} | {r['peak_rss_mb']:.0f} | {z} |"
+        )
+    (RESULTS / "samplers.md").write_text("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", nargs="+", choices=list(SIZES), default=["S", "M"])
+    parser.add_argument("--backends", nargs="+", choices=BACKENDS, default=list(BACKENDS))
+    parser.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        size, backend, scores, out = args.worker
+        worker(size, backend, Path(scores), Path(out))
+        return
+    started = time.strftime("%Y-%m-%d %H:%M")
+    records = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in args.sizes:
+            path = Path(tmp) / f"{size}.csv"
+            simulate_scores(size, path)
+            for backend in args.backends:
+                print(f"{size} {backend} ...", flush=True)
+                records.append(run(size, backend, path))
+                print(
+                    json.dumps({k: v for k, v in records[-1].items() if k not in ("means", "mcse")})
+                )
+    accuracy(records)
+    write(records, started)
+
+
+if __name__ == "__main__":
+    main()
