@@ -441,3 +441,60 @@ def test_unknown_or_impossible_variants_are_refused(tmp_path, default_codebook):
     assert str(err.value) == (
         f"{tmp_path / 'm.yaml'}: variant no_interaction needs a regression with an interaction"
     )
+
+
+def test_uncorrelated_slopes_and_grand_mean_centring(tmp_path, repeated, multisite_codebook):
+    """brms's (1 + x || level) gives each effect its own SD, no LKJ; centring: grand keeps
+    the declared terms with repeated sessions (the canonical model of the sampler bench)."""
+    formula = (
+        "isp_actions ~ self_alliance * other_alliance + (1 | client)"
+        " + (1 + self_alliance || therapist)"
+    )
+    by_formula = load_model(
+        write_model(tmp_path, formula=formula, centring="grand"), "m", multisite_codebook
+    )
+    assert by_formula.groups == (
+        GroupSpec("client"),
+        GroupSpec("therapist", ("self_alliance",), correlated=False),
+    )
+    by_list = load_model(
+        write_model(
+            tmp_path / "list",
+            outcome="isp_actions",
+            predictors=["self_alliance", "other_alliance", "self_alliance:other_alliance"],
+            groups=[
+                "client",
+                {"level": "therapist", "slopes": ["self_alliance"], "correlated": False},
+            ],
+            centring="grand",
+        ),
+        "m",
+        multisite_codebook,
+    )
+    assert (by_list.groups, by_list.centring) == (by_formula.groups, "grand")
+    data = prepare_data(by_formula, repeated)
+    assert data.terms == by_formula.terms
+    assert data.groups[1] == GroupSpec("therapist", ("self_alliance",), correlated=False)
+    model = build_model(by_formula, data)
+    names = {rv.name for rv in model.free_RVs}
+    assert names == {
+        "Intercept",
+        "beta",
+        "sd_client",
+        "z_client",
+        "sd_therapist",
+        "z_therapist",
+        "sigma",
+    }
+    assert model["sd_therapist"].eval().shape == (2,)
+    assert model.coords["therapist_effect"] == ("Intercept", "self_alliance")
+    point = model.initial_point()
+    assert np.isfinite(model.compile_logp()(point))
+    assert np.all(np.isfinite(model.compile_dlogp()(point)))
+    additive = load_model(
+        write_model(tmp_path, formula=formula, centring="grand"),
+        "m",
+        multisite_codebook,
+        variant="no_interaction",
+    )
+    assert additive.groups[1].correlated is False

@@ -135,7 +135,10 @@ def fit(
             "sampler": sampler,
             "seed": seed,
             "model_seed": model_seed,
-            "groups": [{"level": g.level, "slopes": list(g.slopes)} for g in data.groups],
+            "groups": [
+                {"level": g.level, "slopes": list(g.slopes), "correlated": g.correlated}
+                for g in data.groups
+            ],
             "terms": list(data.terms),
             "equations": [
                 {"suffix": suffix, "outcome": eq.outcome, "terms": list(d.terms)}

@@ -15,6 +15,7 @@ name an instrument, every level a role).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,10 +35,12 @@ VARIANTS = {
 
 @dataclass(frozen=True)
 class GroupSpec:
-    """Intercepts of one grouping level, with random slopes of some predictors."""
+    """Intercepts of one grouping level, with random slopes of some predictors, correlated
+    (LKJ) or each with its own SD."""
 
     level: str
     slopes: tuple[str, ...] = ()
+    correlated: bool = True
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class ModelSpec:
     outcome_items: int = 1  # items summed for an ordinal outcome (1 for a score column)
     outcome_range: tuple[float, float] = (0.0, 1.0)  # response range of one item
     outcomes: tuple[str, ...] = ()  # the outcomes of a joint model; outcome is the first
+    centring: str = "within_between"  # or "grand": no within/between split with sessions
 
     @property
     def variables(self) -> list[str]:
@@ -114,8 +118,9 @@ def parse_formula(formula: str, source: str) -> dict:
     """Outcome, predictors and groups of a brms-style formula (parsed by ``formulae``)."""
     import formulae
 
+    uncorrelated = set(re.findall(r"\|\|\s*([A-Za-z_]\w*)\s*\)", formula))
     try:
-        described = formulae.model_description(formula)
+        described = formulae.model_description(formula.replace("||", "|"))
     except Exception as err:  # formulae raises several parser error types
         raise DeclarationError(f"{source}: cannot parse formula {formula!r}: {err}") from err
 
@@ -148,7 +153,10 @@ def parse_formula(formula: str, source: str) -> dict:
     return {
         "outcome": outcome[0],
         "predictors": predictors,
-        "groups": [{"level": level, "slopes": slopes} for level, slopes in groups.items()],
+        "groups": [
+            {"level": level, "slopes": slopes, "correlated": level not in uncorrelated}
+            for level, slopes in groups.items()
+        ],
     }
 
 
@@ -164,8 +172,18 @@ def _groups(entries: list) -> tuple[GroupSpec, ...]:
         if isinstance(entry, str):
             specs.append(GroupSpec(entry))
         else:
-            specs.append(GroupSpec(entry["level"], tuple(entry.get("slopes", ()))))
+            specs.append(
+                GroupSpec(
+                    entry["level"],
+                    tuple(entry.get("slopes", ())),
+                    entry.get("correlated", True),
+                )
+            )
     return tuple(specs)
+
+
+def _group_entry(group: GroupSpec, slopes) -> dict:
+    return {"level": group.level, "slopes": list(slopes), "correlated": group.correlated}
 
 
 def apply_variant(doc: dict, variant: str, source: str) -> dict:
@@ -178,15 +196,14 @@ def apply_variant(doc: dict, variant: str, source: str) -> dict:
         return {**doc, "family": variant}
     if variant == "no_therapist":
         groups = [g for g in _groups(doc.get("groups", [])) if g.level != "therapist"]
-        return {**doc, "groups": [{"level": g.level, "slopes": list(g.slopes)} for g in groups]}
+        return {**doc, "groups": [_group_entry(g, g.slopes) for g in groups]}
     if "mediation" in doc or not any(":" in term for term in doc["predictors"]):
         raise DeclarationError(
             f"{source}: variant no_interaction needs a regression with an interaction"
         )
     keep = [term for term in doc["predictors"] if ":" not in term]
     groups = [
-        {"level": g.level, "slopes": [s for s in g.slopes if s in keep]}
-        for g in _groups(doc.get("groups", []))
+        _group_entry(g, [s for s in g.slopes if s in keep]) for g in _groups(doc.get("groups", []))
     ]
     return {**doc, "predictors": keep, "groups": groups}
 
@@ -278,4 +295,5 @@ def load_model(
         outcome_items=max(1, len(outcome.items)),
         outcome_range=(outcome.low, outcome.high),
         outcomes=tuple(outcomes) if len(outcomes) > 1 else (),
+        centring=doc["centring"],
     )

@@ -43,7 +43,9 @@ def correlated_levels(data: ModelData) -> tuple[tuple[str, ...], list[str]]:
     levels, notes = [], []
     for group in data.groups:
         n_units = data.frame[group.level].nunique()
-        if n_units >= MIN_CORRELATION_LEVELS:
+        if not group.correlated:
+            notes.append(f"{group.level} effects not correlated (declared uncorrelated)")
+        elif n_units >= MIN_CORRELATION_LEVELS:
             levels.append(group.level)
         else:
             notes.append(
@@ -96,7 +98,10 @@ def build_joint(equations: list[tuple[ModelSpec, ModelData, str]]) -> pm.Model:
             if group.level in correlated:
                 parts = group_effects(group.level, blocks, index, priors)
             else:
-                parts = [group_effects(group.level, [b], index, priors, b[0])[0] for b in blocks]
+                parts = [
+                    group_effects(group.level, [b], index, priors, b[0], group.correlated)[0]
+                    for b in blocks
+                ]
             etas = [eta + part for eta, part in zip(etas, parts, strict=True)]
         chol, corr, sds = lkj_cholesky(f"chol_{RESIDUAL}", len(outcomes), priors, "residual_sd")
         pm.Deterministic(f"corr_{RESIDUAL}", corr, dims=("outcome", "outcome_bis"))

@@ -14,7 +14,8 @@
   level's variance is then absorbed by the level below it. Every omission is a note.
 - **Group effects.** Non-centred (``sd * z``): with few rows per group the centred form
   funnels. Intercepts and slopes of a level are correlated, with an LKJ prior on their
-  correlation through a Cholesky factor (Lewandowski, Kurowicka & Joe, 2009).
+  correlation through a Cholesky factor (Lewandowski, Kurowicka & Joe, 2009), unless
+  declared uncorrelated (``(1 + x || level)``): then each has its own half-normal SD.
 - **Likelihood** on the outcome's original scale (``mu = mean_y + sd_y * eta``): Gaussian,
   or Student-t for robustness to outlying observations (nu ~ Gamma(2, 0.1), Juarez & Steel,
   2010); or ordinal, a cumulative logit on the sum score with ordered cutpoints (Burkner &
@@ -62,7 +63,7 @@ def complete_cases(columns: list[str], scores: pd.DataFrame) -> tuple[pd.DataFra
 def _decompose(spec: ModelSpec, frame: pd.DataFrame) -> tuple[pd.DataFrame, tuple, list]:
     """Within/between parts of predictors that vary within clients, and the expanded terms."""
     repeated = "session" in frame and frame["client"].duplicated().any()
-    if not repeated:
+    if not repeated or spec.centring == "grand":
         return frame, spec.terms, []
     split = [v for v in spec.variables if (frame.groupby("client")[v].std().fillna(0) > 0).any()]
     frame = frame.copy()
@@ -131,7 +132,7 @@ def _identify_groups(
                 )
             else:
                 slopes.append(target)
-        groups.append(GroupSpec(level, tuple(slopes)))
+        groups.append(GroupSpec(level, tuple(slopes), group.correlated))
     return tuple(groups), notes
 
 
@@ -204,19 +205,25 @@ def lkj_cholesky(name: str, n: int, priors: dict, sd_prior: str):
     )
 
 
-def group_effects(level: str, blocks: list, index, priors: dict, suffix: str = "") -> list:
+def group_effects(
+    level: str, blocks: list, index, priors: dict, suffix: str = "", correlated: bool = True
+) -> list:
     """Contributions of one level's intercepts and slopes to each block's linear predictor.
 
-    A block is one equation's ``(suffix, x, terms, slopes)``. All intercepts and slopes of
-    the level, over all blocks, share one LKJ-correlated covariance (non-centred: ``z @ L.T``);
-    a lone intercept gets a half-normal SD. ``sd_<level><block suffix>`` holds each block's
-    SDs and ``corr_<level><suffix>`` the whole correlation matrix.
+    A block is one equation's ``(suffix, x, terms, slopes)``. Correlated: all intercepts and
+    slopes of the level, over all blocks, share one LKJ-correlated covariance (non-centred:
+    ``z @ L.T``); ``sd_<level><block suffix>`` holds each block's SDs and
+    ``corr_<level><suffix>`` the whole correlation matrix. Uncorrelated (brms's ``||``):
+    each effect of each block has its own half-normal SD (non-centred). A lone intercept
+    gets a half-normal SD either way.
     """
     sizes = [1 + len(slopes) for *_, slopes in blocks]
     if sum(sizes) == 1:
         sd = pm.HalfNormal(f"sd_{level}{suffix}", **priors["group_sd"])
         offset = pm.Normal(f"z_{level}{suffix}", 0.0, 1.0, dims=level)
         return [(sd * offset)[index]]
+    if not correlated:
+        return [_uncorrelated_block(level, block, index, priors) for block in blocks]
     chol, corr, sds = lkj_cholesky(f"chol_{level}{suffix}", sum(sizes), priors, "group_sd")
     effect_dim = f"{level}_effect{suffix}"
     pm.Deterministic(f"corr_{level}{suffix}", corr, dims=(effect_dim, f"{effect_dim}_bis"))
@@ -229,13 +236,27 @@ def group_effects(level: str, blocks: list, index, priors: dict, suffix: str = "
             sds[start : start + size],
             dims=f"{level}_effect{block_suffix}",
         )
-        part = effects[:, start]
-        if slopes:
-            columns = x[:, [terms.index(s) for s in slopes]]
-            part = part + (effects[:, start + 1 : start + size] * columns).sum(axis=1)
-        contributions.append(part)
+        contributions.append(_block_part(effects[:, start : start + size], x, terms, slopes))
         start += size
     return contributions
+
+
+def _uncorrelated_block(level: str, block: tuple, index, priors: dict):
+    """One block's intercepts and slopes, each with its own SD."""
+    block_suffix, x, terms, slopes = block
+    effect_dim = f"{level}_effect{block_suffix}"
+    sd = pm.HalfNormal(f"sd_{level}{block_suffix}", **priors["group_sd"], dims=effect_dim)
+    offset = pm.Normal(f"z_{level}{block_suffix}", 0.0, 1.0, dims=(level, effect_dim))
+    return _block_part((offset * sd)[index], x, terms, slopes)
+
+
+def _block_part(effects, x, terms, slopes):
+    """Intercept plus slope x predictor, per row, from the (rows, 1 + slopes) effects."""
+    part = effects[:, 0]
+    if slopes:
+        columns = x[:, [terms.index(s) for s in slopes]]
+        part = part + (effects[:, 1:] * columns).sum(axis=1)
+    return part
 
 
 def level_index(level: str, frame: pd.DataFrame, indices: dict):
@@ -307,7 +328,7 @@ def _equation(spec: ModelSpec, data: ModelData, suffix: str, indices: dict) -> N
     for group in data.groups:
         index = level_index(group.level, frame, indices)
         block = (suffix, x, terms, group.slopes)
-        eta = eta + group_effects(group.level, [block], index, priors, suffix)[0]
+        eta = eta + group_effects(group.level, [block], index, priors, suffix, group.correlated)[0]
     observed = frame[spec.outcome].to_numpy()
     if spec.family == "ordinal":
         n_cuts = int(outcome_range(spec)[1])

@@ -100,7 +100,9 @@ def model_section(
         if len(table):
             write_csv(tables_dir / f"{name}_{table_name}.csv", table)
     grouping = "".join(
-        f" + ({' + '.join(['1', *g['slopes']])} | {g['level']})" for g in prov["groups"]
+        f" + ({' + '.join(['1', *g['slopes']])} {'|' if g.get('correlated', True) else '||'} "
+        f"{g['level']})"
+        for g in prov["groups"]
     )
     section = {
         "name": name,
