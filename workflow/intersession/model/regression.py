@@ -228,7 +228,7 @@ def group_effects(
     effect_dim = f"{level}_effect{suffix}"
     pm.Deterministic(f"corr_{level}{suffix}", corr, dims=(effect_dim, f"{effect_dim}_bis"))
     offset = pm.Normal(f"z_{level}{suffix}", 0.0, 1.0, dims=(level, effect_dim))
-    effects = pm.math.dot(offset, chol.T)[index]  # (obs, all effects of the level)
+    effects = pm.math.dot(offset, chol.T)  # (units, all effects of the level)
     contributions, start = [], 0
     for (block_suffix, x, terms, slopes), size in zip(blocks, sizes, strict=True):
         pm.Deterministic(
@@ -236,7 +236,8 @@ def group_effects(
             sds[start : start + size],
             dims=f"{level}_effect{block_suffix}",
         )
-        contributions.append(_block_part(effects[:, start : start + size], x, terms, slopes))
+        columns = [effects[:, k] for k in range(start, start + size)]
+        contributions.append(_block_part(columns, index, x, terms, slopes))
         start += size
     return contributions
 
@@ -247,15 +248,21 @@ def _uncorrelated_block(level: str, block: tuple, index, priors: dict):
     effect_dim = f"{level}_effect{block_suffix}"
     sd = pm.HalfNormal(f"sd_{level}{block_suffix}", **priors["group_sd"], dims=effect_dim)
     offset = pm.Normal(f"z_{level}{block_suffix}", 0.0, 1.0, dims=(level, effect_dim))
-    return _block_part((offset * sd)[index], x, terms, slopes)
+    columns = [offset[:, k] * sd[k] for k in range(1 + len(slopes))]
+    return _block_part(columns, index, x, terms, slopes)
 
 
-def _block_part(effects, x, terms, slopes):
-    """Intercept plus slope x predictor, per row, from the (rows, 1 + slopes) effects."""
-    part = effects[:, 0]
-    if slopes:
-        columns = x[:, [terms.index(s) for s in slopes]]
-        part = part + (effects[:, 1:] * columns).sum(axis=1)
+def _block_part(columns: list, index, x, terms, slopes):
+    """Intercept plus slope x predictor, per row, from each effect's vector over units.
+
+    Each unit-level vector is indexed by row on its own and slopes multiply design-matrix
+    columns one by one: indexing a (units x effects) matrix by row, and ``dot`` without a
+    BLAS in nutpie's numba code, made every gradient 4.5x slower at 17,542 rows (1,569 vs
+    346 us; ``benchmarks/results/samplers.md``).
+    """
+    part = columns[0][index]
+    for column, slope in zip(columns[1:], slopes, strict=True):
+        part = part + column[index] * x[:, terms.index(slope)]
     return part
 
 
@@ -314,7 +321,7 @@ def fixed_part(spec: ModelSpec, data: ModelData, suffix: str):
     )
     mu, sigma = slope_priors(data.terms, priors)
     beta = pm.Normal(f"beta{suffix}", mu=mu, sigma=sigma, dims=f"term{suffix}")
-    eta = pm.math.dot(x, beta)
+    eta = sum(beta[j] * x[:, j] for j in range(len(data.terms)))  # see _block_part
     if spec.family != "ordinal":  # the ordinal cutpoints absorb the intercept
         eta = eta + pm.Normal(f"Intercept{suffix}", **priors["intercept"])
     return x, eta
