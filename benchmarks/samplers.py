@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -39,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from measure import machine, run_polled
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -47,6 +47,7 @@ SIZES = {  # clients, therapists, sessions
     "M": (2_000, 100, 10),
     "L": (20_000, 500, 10),
 }
+ORDER = {size: i for i, size in enumerate(SIZES)}
 BACKENDS = ("pymc", "nutpie", "default", "default-within")
 SAMPLER = {"chains": 4, "tune": 1000, "draws": 1000, "target_accept": 0.8}
 COMMON = ["alpha", "b", "sigma", "tau_u", "tau_v", "tau_w"]
@@ -194,34 +195,14 @@ def _common(post) -> dict:
     return common
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants (Linux /proc), in MB."""
-    total, stack = 0, [pid]
-    page = os.sysconf("SC_PAGE_SIZE")
-    while stack:
-        current = stack.pop()
-        try:
-            total += int(Path(f"/proc/{current}/statm").read_text().split()[1]) * page
-            for task in Path(f"/proc/{current}/task").iterdir():
-                stack += [int(c) for c in (task / "children").read_text().split()]
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-    return total / 2**20
-
-
 def run(size: str, backend: str, scores_path: Path) -> dict:
     """The worker in its own process, its peak memory (with any chain processes it starts)
     polled every 0.2 s."""
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        child = subprocess.Popen(
-            [sys.executable, __file__, "--worker", size, backend, str(scores_path), out.name]
-        )
-        peak = 0.0
-        while child.poll() is None:
-            peak = max(peak, tree_rss_mb(child.pid))
-            time.sleep(0.2)
-        if child.returncode:
-            raise subprocess.CalledProcessError(child.returncode, child.args)
+        args = [sys.executable, __file__, "--worker", size, backend, str(scores_path), out.name]
+        code, _, peak = run_polled(args)
+        if code:
+            raise subprocess.CalledProcessError(code, args)
         record = json.loads(Path(out.name).read_text())
     record["peak_rss_mb"] = peak
     return record
@@ -247,38 +228,37 @@ def accuracy(records: list[dict]) -> None:
         record["max_z_vs_pymc"] = float(max(z))
 
 
-def machine() -> str:
-    from intersession.provenance import package_versions
-
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    versions = ", ".join(f"{k} {v}" for k, v in package_versions().items())
-    return (
-        f"{os.cpu_count()} cores, {memory:.0f} GiB RAM, {platform.machine()}, "
-        f"Python {platform.python_version()}; {versions}"
-    )
-
-
 def write(records: list[dict], started: str) -> None:
-    table = pd.DataFrame(records).drop(columns=["means", "mcse"])
-    table.to_csv(RESULTS / "samplers.csv", index=False)
+    """The results of this run, beside the committed ones of sizes it did not run (each row
+    names its run: ratios are only ever taken within one size, so within one run)."""
+    table = pd.DataFrame(records).drop(columns=["means", "mcse"]).assign(run=started)
+    path = RESULTS / "samplers.csv"
+    if path.exists():
+        previous = pd.read_csv(path)
+        previous = previous[~previous["size"].isin(table["size"])]
+        table = pd.concat([previous, table]).sort_values(
+            "size", key=lambda s: s.map(ORDER), kind="stable"
+        )
+    table.to_csv(path, index=False)
     lines = [
         "# Samplers on the canonical model",
         "",
-        f"`benchmarks/samplers.py`, run {started}. Machine: {machine()}.",
+        f"`benchmarks/samplers.py`. Machine: {machine()}.",
         "4 chains x 1,000 tuning + 1,000 draws, target_accept 0.8; one process per fit.",
         "",
         "| size | rows | backend | compile s | sampling s | min bulk ESS | min tail ESS |"
-        " min-ESS/s | ratio to PyMC | divergences | peak RSS MB | max z vs PyMC |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        " min-ESS/s | ratio to PyMC | divergences | peak RSS MB | max z vs PyMC | run |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for r in records:
-        base = next(x for x in records if x["size"] == r["size"] and x["backend"] == "pymc")
-        z = "" if r["max_z_vs_pymc"] is None else f"{r['max_z_vs_pymc']:.1f}"
+    rows = table.to_dict("records")
+    for r in rows:
+        base = next(x for x in rows if x["size"] == r["size"] and x["backend"] == "pymc")
+        z = "" if pd.isna(r["max_z_vs_pymc"]) else f"{r['max_z_vs_pymc']:.1f}"
         lines.append(
             f"| {r['size']} | {r['rows']:,} | {r['backend']} | {r['compile_s']:.1f} | "
             f"{r['sampling_s']:.1f} | {r['min_bulk_ess']:.0f} | {r['min_tail_ess']:.0f} | "
             f"{r['min_ess_per_s']:.1f} | {r['min_ess_per_s'] / base['min_ess_per_s']:.2f} | "
-            f"{r['divergences']} | {r['peak_rss_mb']:.0f} | {z} |"
+            f"{r['divergences']} | {r['peak_rss_mb']:.0f} | {z} | {r['run']} |"
         )
     (RESULTS / "samplers.md").write_text("\n".join(lines) + "\n")
 

@@ -76,3 +76,39 @@ def test_same_seed_gives_the_same_draws(make_model):
     assert a.posterior["beta"].equals(b.posterior["beta"])
     assert a.posterior_predictive.equals(b.posterior_predictive)
     assert not a.posterior["beta"].equals(c.posterior["beta"])
+
+
+def test_pointwise_groups_are_thinned_to_float32_above_the_memory_budget(make_model, monkeypatch):
+    import arviz as az
+    import pymc as pm
+
+    import intersession.inference.fit as fit
+    from intersession.checks.loo import psis_loo, robust_loo
+
+    monkeypatch.setattr(fit, "POINTWISE_BUDGET", 81 * 2 * 100 // 4)  # every 4th draw
+    sampler = {
+        "backend": "nutpie",
+        "chains": 2,
+        "tune": 200,
+        "draws": 100,
+        "target_accept": 0.9,
+        "prior_draws": 10,
+    }
+    idata = sample(make_model(), sampler, seed=3, cores=1)
+    assert idata.posterior.sizes["draw"] == 100
+    for group in (idata.log_likelihood, idata.posterior_predictive):
+        assert group["isp_actions"].shape == (2, 25, 81)
+        assert group["isp_actions"].dtype == "float32"
+        assert list(group["draw"].values[:3]) == [0, 4, 8]
+    plan = {"thin": 4, "draws": 50, "of_draws": 200, "dtype": "float32"}
+    assert fit.pointwise_plan(81, 2, 100) == plan
+    # consumers pair each kept draw with its own posterior and prior density
+    assert fit.pointwise_draws(idata).log_prior.sizes["draw"] == 25
+    assert power_scaling_table(idata)["prior"].notna().all()
+    loo = robust_loo(idata, make_model, "isp_actions", sampler, seed=3, k_threshold=2.0)
+    assert loo.result.n_samples == 50
+    everything = az.InferenceData(posterior=idata.posterior)
+    pm.compute_log_likelihood(everything, model=make_model(), progressbar=False)
+    full = psis_loo(everything, "isp_actions")
+    assert full.n_samples == 200
+    assert loo.result.elpd == pytest.approx(full.elpd, abs=1.0)  # SE of elpd is ~ 6

@@ -3,7 +3,13 @@
 import pandas as pd
 
 from intersession.report.labels import parameter_label
-from intersession.report.text import estimate, johnson_neyman_sentence, number, probability
+from intersession.report.text import (
+    estimate,
+    johnson_neyman_sentence,
+    number,
+    pointwise_text,
+    probability,
+)
 
 LABELS = {"isp_actions": "ISP-actions", "isp_thoughts": "ISP-thoughts", "self_alliance": "SA"}
 
@@ -58,4 +64,14 @@ def test_parameter_labels():
     ) == ("Correlation of therapist effects: ISP-actions intercept ~ ISP-thoughts intercept")
     assert parameter_label("corr_residual", "isp_actions ~ isp_thoughts", LABELS) == (
         "Residual correlation: ISP-actions ~ ISP-thoughts"
+    )
+
+
+def test_thinned_pointwise_draws_are_stated():
+    plan = {"thin": 4, "draws": 1000, "of_draws": 4000, "dtype": "float32"}
+    section = {"label": "ISP-actions", "provenance": {"pointwise": plan}}
+    assert pointwise_text([section]) == (
+        "To keep memory bounded, the pointwise log-likelihood (for LOO and prior sensitivity) "
+        "and the posterior predictive draws of the largest models were computed on evenly "
+        "thinned draws and stored in single precision: ISP-actions 1,000 of 4,000 (every 4th)."
     )

@@ -148,6 +148,7 @@ def fit(
             "excluded": data.excluded,
             "design_notes": list(data.notes),
             "outcome_ranges": {eq.outcome: outcome_range(eq) for eq, _, _ in equations},
+            "pointwise": json.loads(idata.log_likelihood.attrs["pointwise_plan"]),
         },
     )
     save_fit(idata, fit_out)

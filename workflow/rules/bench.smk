@@ -11,6 +11,8 @@ rule fit_bench:
         fit=f"{RESULTS}/bench/{{kind}}/{{model}}/{{name}}.nc",
     log:
         f"{LOGS}/bench/{{kind}}/{{model}}/{{name}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/bench/{{kind}}/{{model}}/{{name}}.tsv"
     conda:
         "../../environment.yml"
     threads: config["sampler"]["chains"]
@@ -67,6 +69,8 @@ rule loo_comparison:
         pareto_k=f"{RESULTS}/bench/loo/{{model}}/pareto_k.csv",
     log:
         f"{LOGS}/bench/loo/{{model}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/bench/loo/{{model}}.tsv"
     conda:
         "../../environment.yml"
     threads: config["sampler"]["chains"]  # exact refits of observations with high Pareto k

@@ -8,6 +8,8 @@ rule validate:
     log:
         main=f"{LOGS}/validate.log",
         problems=f"{RESULTS}/validated/problems.csv",
+    benchmark:
+        f"{RESULTS}/benchmarks/validate.tsv"
     conda:
         "../../environment.yml"
     threads: 1
@@ -29,6 +31,8 @@ rule score:
         reliability=f"{RESULTS}/scores/reliability.csv",
     log:
         f"{LOGS}/score.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/score.tsv"
     conda:
         "../../environment.yml"
     threads: 1

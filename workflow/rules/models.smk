@@ -8,6 +8,8 @@ rule fit:
         fit=f"{RESULTS}/fits/{{model}}.nc",
     log:
         f"{LOGS}/fit/{{model}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/fit/{{model}}.tsv"
     conda:
         "../../environment.yml"
     threads: config["sampler"]["chains"]
@@ -29,6 +31,8 @@ rule diagnose:
         table=f"{RESULTS}/diagnostics/{{model}}.csv",
     log:
         f"{LOGS}/diagnose/{{model}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/diagnose/{{model}}.tsv"
     conda:
         "../../environment.yml"
     threads: 1
@@ -53,6 +57,8 @@ rule effects:
         sensitivity=f"{RESULTS}/effects/{{model}}/sensitivity.csv",
     log:
         f"{LOGS}/effects/{{model}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/effects/{{model}}.tsv"
     conda:
         "../../environment.yml"
     threads: 1

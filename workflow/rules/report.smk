@@ -46,6 +46,8 @@ rule report:
         ),
     log:
         f"{LOGS}/report.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/report.tsv"
     conda:
         "../../environment.yml"
     threads: 1

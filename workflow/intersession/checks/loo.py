@@ -36,6 +36,8 @@ import pymc as pm
 import xarray as xr
 from scipy.special import logsumexp
 
+from intersession.inference.fit import pointwise_draws
+
 log = logging.getLogger(__name__)
 
 #: Exact refits at most per fit; observations beyond stay flagged as unresolved.
@@ -186,6 +188,7 @@ def robust_loo(
     beyond stay flagged)."""
     from arviz_stats import ELPDData
 
+    idata = pointwise_draws(idata)
     result = psis_loo(idata, var_name)
     threshold = result.good_k if k_threshold is None else k_threshold
     k_psis = result.pareto_k.values.ravel().copy()

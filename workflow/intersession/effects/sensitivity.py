@@ -2,7 +2,8 @@
 
 The posterior is reweighted as if the prior (or the likelihood) were raised to a power
 near 1 (0.99 and 1.01), by Pareto-smoothed importance sampling on the stored
-``log_prior`` and ``log_likelihood``; the sensitivity is the cumulative Jensen-Shannon
+``log_prior`` and ``log_likelihood`` (on the draws the log-likelihood was kept for, see
+``inference.fit.POINTWISE_BUDGET``); the sensitivity is the cumulative Jensen-Shannon
 distance between the base and the perturbed posteriors per log2 of the power (Kallioinen
 et al., 2024), computed by arviz-stats ``psense_summary``. Above 0.05 a parameter is
 sensitive: to the prior and the likelihood both, a prior-data conflict; to the prior
@@ -28,6 +29,9 @@ def power_scaling_table(idata: az.InferenceData) -> pd.DataFrame:
     from arviz_base import convert_to_datatree
     from arviz_stats import psense_summary
 
+    from intersession.inference.fit import pointwise_draws
+
+    idata = pointwise_draws(idata)
     names = [str(v) for v in idata.posterior.data_vars if str(v).startswith(CHECKED)]
     with warnings.catch_warnings():  # (arviz-stats logs a pointer to its docs on any issue)
         warnings.simplefilter("ignore", RuntimeWarning)  # 0/0 for draws that never move

@@ -3,7 +3,9 @@
 Each fit holds the posterior (and the unconstrained values of bounded parameters, for LOO
 moment matching), sample stats, prior and prior predictive, posterior predictive, pointwise
 ``log_likelihood`` and ``log_prior`` (so LOO and power-scaling sensitivity need no refit),
-observed and constant data. Provenance goes into the
+observed and constant data. Pointwise groups (log-likelihood, posterior predictive) grow
+with rows x draws: above ``POINTWISE_BUDGET`` values they are computed for every k-th
+draw only and stored as float32, and the fit records what was kept. Provenance goes into the
 posterior group's attributes as JSON: data checksum, config digest, the model and prior
 declaration, seeds, sampler settings and package versions.
 """
@@ -26,6 +28,21 @@ from intersession.provenance import derive_seed, package_versions
 log = logging.getLogger(__name__)
 
 PROVENANCE_ATTR = "intersession_provenance"
+#: Values (rows x kept draws) a pointwise group may hold before it is thinned and stored
+#: as float32: 2e8 values are 0.8 GB in float32 (the L study, 200,000 rows x 4,000 draws,
+#: keeps every 4th draw: 1,000 draws, 0.8 GB per group instead of 6.4 GB).
+POINTWISE_BUDGET = 200_000_000
+
+
+def pointwise_plan(rows: int, chains: int, draws: int) -> dict:
+    """Which draws the pointwise groups keep: every ``thin``-th of each chain, in ``dtype``."""
+    thin = max(1, -(-rows * chains * draws // POINTWISE_BUDGET))
+    return {
+        "thin": thin,
+        "draws": chains * len(range(0, draws, thin)),
+        "of_draws": chains * draws,
+        "dtype": "float64" if thin == 1 else "float32",
+    }
 
 
 def sample(model: pm.Model, sampler: dict, seed: int, cores: int) -> az.InferenceData:
@@ -63,20 +80,57 @@ def sample(model: pm.Model, sampler: dict, seed: int, cores: int) -> az.Inferenc
             backend,
             time.perf_counter() - start,
         )
-        pm.compute_log_likelihood(idata, progressbar=False)
         pm.compute_log_prior(idata, progressbar=False)
+        rows = sum(v.size for v in idata.observed_data.data_vars.values())
+        plan = pointwise_plan(rows, sampler["chains"], sampler["draws"])
+        kept = idata if plan["thin"] == 1 else idata.sel(draw=slice(None, None, plan["thin"]))
+        pointwise = {
+            "log_likelihood": pm.compute_log_likelihood(
+                kept, extend_inferencedata=False, progressbar=False
+            ),
+            "posterior_predictive": pm.sample_posterior_predictive(
+                kept,
+                random_seed=derive_seed(seed, "posterior_predictive"),
+                progressbar=False,
+            ).posterior_predictive,
+        }
+        for name, group in pointwise.items():
+            group = group.assign_coords(draw=kept.posterior["draw"])  # PyMC renumbers them
+            if plan["thin"] > 1:
+                group = group.astype({v: plan["dtype"] for v in _floats(group)})
+                log.info(
+                    "%s: %d of %d draws kept (every %d-th), %s",
+                    name,
+                    plan["draws"],
+                    plan["of_draws"],
+                    plan["thin"],
+                    plan["dtype"],
+                )
+            group.attrs["pointwise_plan"] = json.dumps(plan)
+            idata.add_groups({name: group})
         idata.extend(
             pm.sample_prior_predictive(
                 draws=sampler["prior_draws"], random_seed=derive_seed(seed, "prior")
             )
         )
-        pm.sample_posterior_predictive(
-            idata,
-            extend_inferencedata=True,
-            random_seed=derive_seed(seed, "posterior_predictive"),
-            progressbar=False,
-        )
     return idata
+
+
+def _floats(group: xr.Dataset) -> list[str]:
+    return [str(v) for v, x in group.data_vars.items() if x.dtype.kind == "f"]
+
+
+def pointwise_draws(idata: az.InferenceData) -> az.InferenceData:
+    """``idata`` restricted to the draws its log-likelihood was computed for (all of them
+    unless the fit was thinned under ``POINTWISE_BUDGET``), so that reweighting the
+    posterior by pointwise values (LOO, power-scaling) pairs each draw with its own."""
+    kept = idata.log_likelihood["draw"]
+    if kept.size == idata.posterior.sizes["draw"]:
+        return idata
+    posterior_groups = [
+        g for g in idata.groups() if not g.startswith("prior") and "draw" in idata[g].dims
+    ]
+    return idata.sel(draw=kept.values, groups=posterior_groups)
 
 
 def keep_unconstrained(idata: az.InferenceData) -> None:

@@ -53,6 +53,21 @@ def prior_text(priors: dict) -> str:
     return ", ".join(parts)
 
 
+def pointwise_text(sections: list[dict]) -> str:
+    """What was kept of the pointwise log-likelihood and posterior predictive draws of the
+    models above the fit's memory budget."""
+    parts = [
+        f"{s['label']} {p['draws']:,} of {p['of_draws']:,} (every {p['thin']}th)"
+        for s in sections
+        for p in [s["provenance"]["pointwise"]]
+    ]
+    return (
+        "To keep memory bounded, the pointwise log-likelihood (for LOO and prior sensitivity) "
+        "and the posterior predictive draws of the largest models were computed on evenly "
+        f"thinned draws and stored in single precision: {'; '.join(parts)}."
+    )
+
+
 def statistical_analysis(sections: list[dict], config: dict, versions: dict) -> str:
     """One paragraph: models, centring, group effects, priors, sampler, checks, software."""
     sampler = config["sampler"]
@@ -87,6 +102,9 @@ def statistical_analysis(sections: list[dict], config: dict, versions: dict) -> 
         )
     for name, priors in prior_sets.items():
         sentences.append(f"Priors (set \u201c{name}\u201d) were {prior_text(priors)}.")
+    thinned = [s for s in sections if s["provenance"].get("pointwise", {}).get("thin", 1) > 1]
+    if thinned:
+        sentences.append(pointwise_text(thinned))
     sentences.append(
         f"Convergence was assessed with the rank-normalised split R-hat (\u2264 "
         f"{THRESHOLDS['r_hat']}), bulk and tail effective sample sizes (\u2265 "
