@@ -84,8 +84,8 @@ def rule_summary(records: list[dict]) -> str:
     )
     lines = ["| rule | jobs | total s | median s | max RSS MB |", "|---|---|---|---|---|"]
     lines += [
-        f"| {rule} | {r.jobs} | {r.total_s:.1f} | {r.median_s:.1f} | {r.max_rss_mb:.0f} |"
-        for rule, r in summary.iterrows()
+        f"| {r.Index} | {r.jobs} | {r.total_s:.1f} | {r.median_s:.1f} | {r.max_rss_mb:.0f} |"
+        for r in summary.itertuples()
     ]
     lines.append(f"| all | {len(table)} | {table['s'].sum():.1f} | | |")
     return "\n".join(lines)

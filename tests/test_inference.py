@@ -83,9 +83,10 @@ def test_pointwise_groups_are_thinned_to_float32_above_the_memory_budget(make_mo
     import pymc as pm
 
     import intersession.inference.fit as fit
+    import intersession.inference.pointwise as pointwise
     from intersession.checks.loo import psis_loo, robust_loo
 
-    monkeypatch.setattr(fit, "POINTWISE_BUDGET", 81 * 2 * 100 // 4)  # every 4th draw
+    monkeypatch.setattr(pointwise, "POINTWISE_BUDGET", 81 * 2 * 100 // 4)  # every 4th draw
     sampler = {
         "backend": "nutpie",
         "chains": 2,
@@ -101,7 +102,7 @@ def test_pointwise_groups_are_thinned_to_float32_above_the_memory_budget(make_mo
         assert group["isp_actions"].dtype == "float32"
         assert list(group["draw"].values[:3]) == [0, 4, 8]
     plan = {"thin": 4, "draws": 50, "of_draws": 200, "dtype": "float32"}
-    assert fit.pointwise_plan(81, 2, 100) == plan
+    assert pointwise.pointwise_plan(81, 2, 100) == plan
     # consumers pair each kept draw with its own posterior and prior density
     assert fit.pointwise_draws(idata).log_prior.sizes["draw"] == 25
     assert power_scaling_table(idata)["prior"].notna().all()

@@ -87,6 +87,14 @@ def test_high_k_is_moment_matched_or_refitted_to_exact_loo(
     assert summary["refitted"] == len(refitted.refitted) and summary["unresolved"] == 0
     assert points[0]["refitted"]
 
+    monkeypatch.setattr(loo, "REPAIR_BUDGET_S", 0)  # a study too large to repair in time
+    bounded = robust()
+    assert not bounded.matched and bounded.refitted == []
+    np.testing.assert_allclose(bounded.result.elpd_i.values, plain.elpd_i.values)
+    summary, _ = loo.loo_rows("m", "declared", bounded)
+    assert summary["method"] == "PSIS"
+    assert summary["unresolved"] == summary["k_above_psis"] >= 1
+
 
 def test_unconstrained_draws_reproduce_the_stored_log_likelihood(
     tmp_path, default_codebook, outlier_scores

@@ -15,7 +15,7 @@ rule fit_bench:
         f"{RESULTS}/benchmarks/bench/{{kind}}/{{model}}/{{name}}.tsv"
     conda:
         "../../environment.yml"
-    threads: config["sampler"]["chains"]
+    threads: fit_threads
     resources:
         mem_mb=fit_memory_mb,
         runtime=fit_runtime_min,
@@ -75,7 +75,7 @@ rule loo_comparison:
         "../../environment.yml"
     threads: config["sampler"]["chains"]  # exact refits of observations with high Pareto k
     resources:
-        mem_mb=4000,
+        mem_mb=fit_reader_mb(1000, 2.5),
         runtime=60,
     params:
         variants=LOO_VARIANTS,

@@ -1,6 +1,8 @@
 # Config check at parse time, output paths, and model inputs.
+import os
 from pathlib import Path
 
+from intersession.inference.pointwise import pointwise_plan
 from intersession.model.declaration import bench_models, model_names, prior_set_names
 from intersession.schema import check, load_yaml
 
@@ -47,12 +49,48 @@ def grid_fit(model, prior_set):
     return f"{RESULTS}/bench/priors/{model}/{prior_set}.nc"
 
 
+def scores_rows(path):
+    """Rows of a scores table (one per client and session)."""
+    with open(path) as table:
+        return sum(1 for _ in table) - 1
+
+
+#: Rows below which a fit takes one thread: sampling is then a second of a fit whose
+#: (single-threaded) compilation takes 8-10 s, so two fits side by side finish sooner.
+SMALL_FIT_ROWS = 2000
+
+
+def fit_threads(wildcards, input):
+    """One per chain, or one for a study under SMALL_FIT_ROWS rows."""
+    if scores_rows(input.scores) < SMALL_FIT_ROWS:
+        return 1
+    return config["sampler"]["chains"]
+
+
 def fit_memory_mb(wildcards, input, attempt):
-    """About 1.5 GB for compilation and sampling plus room for larger data; doubles per retry."""
-    return (1500 + int(input.size_mb * 50)) * attempt
+    """Sampling and the pointwise groups: 1 GB plus 35 bytes per pointwise value (rows x
+    kept draws). Measured (benchmarks/results/scaling.md): 19 bytes per value from 1,000 to
+    50,000 rows, 37 at 200,000 rows (8.2 GB, with 20,000 clients' effects). Doubles per
+    retry."""
+    sampler = config["sampler"]
+    rows = scores_rows(input.scores)
+    values = rows * pointwise_plan(rows, sampler["chains"], sampler["draws"])["draws"]
+    return int(1000 + 35 * values / 1e6) * attempt
 
 
 def fit_runtime_min(wildcards, input, attempt):
-    """Minutes a fit may take: 30, plus 3 per MB of input (a 200,000-row study's scores are
-    about 15 MB); doubles per retry."""
-    return int(30 + 3 * input.size_mb) * attempt
+    """Minutes: 30 plus 1 per 2,000 rows (a 50,000-row fit took 4.4 minutes on 2 cores).
+    Doubles per retry."""
+    return int(30 + scores_rows(input.scores) / 2000) * attempt
+
+
+def fit_reader_mb(base_mb, per_fit):
+    """Memory of a job reading fits: ``base_mb`` plus ``per_fit`` x the largest input fit
+    file's MB (measured peak / largest fit from 20,000 to 200,000 rows: LOO 1.0-2.3,
+    report 1.1-2.3, effects up to 1.2). Doubles per retry."""
+
+    def estimate(wildcards, input, attempt):
+        sizes = [os.path.getsize(f) for f in input if str(f).endswith(".nc")]
+        return int(base_mb + per_fit * max(sizes, default=0) / 2**20) * attempt
+
+    return estimate

@@ -12,7 +12,7 @@ rule fit:
         f"{RESULTS}/benchmarks/fit/{{model}}.tsv"
     conda:
         "../../environment.yml"
-    threads: config["sampler"]["chains"]
+    threads: fit_threads
     resources:
         mem_mb=fit_memory_mb,
         runtime=fit_runtime_min,
@@ -63,7 +63,7 @@ rule effects:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=fit_reader_mb(1000, 1.5),
         runtime=10,
     params:
         interval=config["report"]["interval"],

@@ -52,7 +52,7 @@ rule report:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=fit_reader_mb(1000, 2.5),
         runtime=10,
     params:
         config=config,

@@ -14,6 +14,11 @@
 - **Exact refits** (reloo) of the observations still above ``good_k`` after matching: the
   same model with that observation's likelihood cancelled by a potential, sampled again.
   At most ``MAX_REFITS`` per fit; any beyond are reported as unresolved.
+- **A time budget** (``REPAIR_BUDGET_S`` per fit) bounds both repairs on large studies:
+  moment matching is skipped when about ``MATCHING_EVALUATIONS`` evaluations of the log
+  density over all draws per flagged observation would exceed it (timed once), and exact
+  refits stop when another one (the fit's own sampling time plus compilation) would. At
+  200,000 rows one refit takes 20 minutes; the observations left are reported unresolved.
 - **Comparison** of variants fitted to the same observations: ELPD differences to the best
   model with the SE of the difference, and stacking weights (Yao, Vehtari, Simpson &
   Gelman, 2018), through arviz-stats' ``compare``. Models of different observations (an
@@ -24,7 +29,9 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -42,6 +49,12 @@ log = logging.getLogger(__name__)
 
 #: Exact refits at most per fit; observations beyond stay flagged as unresolved.
 MAX_REFITS = 10
+#: Seconds per fit that moment matching and exact refits may take together.
+REPAIR_BUDGET_S = 900
+#: Log-density evaluations over all draws that matching one observation takes, roughly.
+MATCHING_EVALUATIONS = 10
+#: Seconds an exact refit spends compiling, beyond its sampling.
+REFIT_OVERHEAD_S = 15
 LOO_COLUMNS = [
     "model",
     "variant",
@@ -93,6 +106,7 @@ def unconstrained_draws(model: pm.Model, idata: az.InferenceData) -> xr.DataArra
     return xr.DataArray(np.concatenate(blocks, axis=-1), dims=("chain", "draw", "upar"))
 
 
+@functools.cache  # compiled once per model: timed for the budget, then used to match
 def _density_functions(model: pm.Model, var_name: str):
     """Functions of one flat unconstrained vector: the joint log density (with Jacobian)
     and the pointwise log-likelihood of ``var_name``."""
@@ -112,6 +126,18 @@ def _density_functions(model: pm.Model, var_name: str):
         }
 
     return (lambda v: logp(as_point(v))), (lambda v: np.ravel(pointwise(as_point(v))))
+
+
+def _evaluation_s(model: pm.Model, idata: az.InferenceData, var_name: str) -> float:
+    """Seconds one evaluation of the model's log density over all draws takes (timed on
+    10 draws)."""
+    log_prob, _ = _density_functions(model, var_name)
+    upars = unconstrained_draws(model, idata)
+    timed = upars.isel(chain=[0], draw=slice(0, 10))
+    start = time.perf_counter()
+    _over_draws(log_prob, timed)
+    per_draw = (time.perf_counter() - start) / timed.sizes["draw"]
+    return per_draw * upars.sizes["chain"] * upars.sizes["draw"]
 
 
 def _over_draws(function, upars: xr.DataArray) -> xr.DataArray:
@@ -143,10 +169,13 @@ def moment_matched_loo(
 def exact_loo_i(model: pm.Model, var_name: str, i: int, sampler: dict, seed: int) -> float:
     """log p(y_i | y_-i) by refitting: the same model (same scaling and priors) with
     observation ``i``'s likelihood cancelled by a potential; its density averaged over the
-    leave-one-out draws."""
+    leave-one-out draws, recorded during sampling (the whole pointwise log-likelihood of a
+    200,000-row study would take 6.4 GB)."""
     observed = model[var_name]
     with model:
-        pm.Potential(f"leave_out_{i}", -model.logp(vars=[observed], sum=False)[0][i])
+        log_lik_i = pm.logp(observed, model.rvs_to_values[observed])[i]  # of the parameters
+        pm.Potential(f"leave_out_{i}", -log_lik_i)
+        pm.Deterministic(f"held_out_{i}", log_lik_i)
         idata = pm.sample(
             draws=sampler["draws"],
             tune=sampler["tune"],
@@ -157,9 +186,7 @@ def exact_loo_i(model: pm.Model, var_name: str, i: int, sampler: dict, seed: int
             progressbar=False,
             compute_convergence_checks=False,
         )
-        pm.compute_log_likelihood(idata, var_names=[var_name], progressbar=False)
-    draws = idata.log_likelihood[var_name].values
-    held_out = draws.reshape(draws.shape[0] * draws.shape[1], -1)[:, i]
+    held_out = idata.posterior[f"held_out_{i}"].values.ravel()
     return float(logsumexp(held_out) - np.log(held_out.size))
 
 
@@ -173,6 +200,7 @@ class RobustLoo:
     k_psis: np.ndarray
     k_matched: np.ndarray
     refitted: list[int]
+    matched: bool = True  # False: moment matching skipped (over the time budget)
 
 
 def robust_loo(
@@ -192,12 +220,24 @@ def robust_loo(
     result = psis_loo(idata, var_name)
     threshold = result.good_k if k_threshold is None else k_threshold
     k_psis = result.pareto_k.values.ravel().copy()
-    if (k_psis > threshold).any():
-        result = moment_matched_loo(idata, build_model(), var_name, result, threshold)
+    start, matched = time.perf_counter(), False
+    flagged = int((k_psis > threshold).sum())
+    if flagged:
+        model = build_model()
+        cost = flagged * MATCHING_EVALUATIONS * _evaluation_s(model, idata, var_name)
+        if cost <= REPAIR_BUDGET_S:
+            result, matched = moment_matched_loo(idata, model, var_name, result, threshold), True
+        else:
+            log.info(
+                "%s: moment matching of %d observations skipped (~%.0f s)", var_name, flagged, cost
+            )
     k_matched = result.pareto_k.values.ravel().copy()
-    refitted = [int(i) for i in np.flatnonzero(k_matched > threshold)[:MAX_REFITS]]
+    left = REPAIR_BUDGET_S - (time.perf_counter() - start)
+    per_refit = float(idata.posterior.attrs.get("sampling_time", 0.0)) + REFIT_OVERHEAD_S
+    n_refits = min(MAX_REFITS, max(int(left // per_refit), 0))
+    refitted = [int(i) for i in np.flatnonzero(k_matched > threshold)[:n_refits]]
     if not refitted:
-        return RobustLoo(result, threshold, k_psis, k_matched, [])
+        return RobustLoo(result, threshold, k_psis, k_matched, [], matched)
     elpd_i = result.elpd_i.copy()
     for i in refitted:
         elpd_i.values.flat[i] = exact_loo_i(build_model(), var_name, i, sampler, seed + i)
@@ -216,7 +256,7 @@ def robust_loo(
         elpd_i=elpd_i,
         pareto_k=result.pareto_k,
     )
-    return RobustLoo(exact, threshold, k_psis, k_matched, refitted)
+    return RobustLoo(exact, threshold, k_psis, k_matched, refitted, matched)
 
 
 def loo_rows(model_name: str, variant: str, loo: RobustLoo) -> tuple[dict, list]:
@@ -227,7 +267,7 @@ def loo_rows(model_name: str, variant: str, loo: RobustLoo) -> tuple[dict, list]
         "k_above_matched": int((loo.k_matched > good_k).sum()),
         "refitted": len(loo.refitted),
     }
-    steps = ["PSIS"] + ["moment matching"] * bool(above["k_above_psis"])
+    steps = ["PSIS"] + ["moment matching"] * bool(above["k_above_psis"] and loo.matched)
     steps += [f"{above['refitted']} exact refit(s)"] * bool(above["refitted"])
     summary = {
         "model": model_name,

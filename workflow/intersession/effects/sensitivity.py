@@ -3,7 +3,7 @@
 The posterior is reweighted as if the prior (or the likelihood) were raised to a power
 near 1 (0.99 and 1.01), by Pareto-smoothed importance sampling on the stored
 ``log_prior`` and ``log_likelihood`` (on the draws the log-likelihood was kept for, see
-``inference.fit.POINTWISE_BUDGET``); the sensitivity is the cumulative Jensen-Shannon
+``inference.pointwise``); the sensitivity is the cumulative Jensen-Shannon
 distance between the base and the perturbed posteriors per log2 of the power (Kallioinen
 et al., 2024), computed by arviz-stats ``psense_summary``. Above 0.05 a parameter is
 sensitive: to the prior and the likelihood both, a prior-data conflict; to the prior

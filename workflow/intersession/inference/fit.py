@@ -4,7 +4,7 @@ Each fit holds the posterior (and the unconstrained values of bounded parameters
 moment matching), sample stats, prior and prior predictive, posterior predictive, pointwise
 ``log_likelihood`` and ``log_prior`` (so LOO and power-scaling sensitivity need no refit),
 observed and constant data. Pointwise groups (log-likelihood, posterior predictive) grow
-with rows x draws: above ``POINTWISE_BUDGET`` values they are computed for every k-th
+with rows x draws: above a budget (``inference.pointwise``) they are computed for every k-th
 draw only and stored as float32, and the fit records what was kept. Provenance goes into the
 posterior group's attributes as JSON: data checksum, config digest, the model and prior
 declaration, seeds, sampler settings and package versions.
@@ -23,26 +23,12 @@ import pymc as pm
 import xarray as xr
 
 from intersession.atomic import atomic_path
+from intersession.inference.pointwise import pointwise_plan
 from intersession.provenance import derive_seed, package_versions
 
 log = logging.getLogger(__name__)
 
 PROVENANCE_ATTR = "intersession_provenance"
-#: Values (rows x kept draws) a pointwise group may hold before it is thinned and stored
-#: as float32: 2e8 values are 0.8 GB in float32 (the L study, 200,000 rows x 4,000 draws,
-#: keeps every 4th draw: 1,000 draws, 0.8 GB per group instead of 6.4 GB).
-POINTWISE_BUDGET = 200_000_000
-
-
-def pointwise_plan(rows: int, chains: int, draws: int) -> dict:
-    """Which draws the pointwise groups keep: every ``thin``-th of each chain, in ``dtype``."""
-    thin = max(1, -(-rows * chains * draws // POINTWISE_BUDGET))
-    return {
-        "thin": thin,
-        "draws": chains * len(range(0, draws, thin)),
-        "of_draws": chains * draws,
-        "dtype": "float64" if thin == 1 else "float32",
-    }
 
 
 def sample(model: pm.Model, sampler: dict, seed: int, cores: int) -> az.InferenceData:
@@ -122,7 +108,7 @@ def _floats(group: xr.Dataset) -> list[str]:
 
 def pointwise_draws(idata: az.InferenceData) -> az.InferenceData:
     """``idata`` restricted to the draws its log-likelihood was computed for (all of them
-    unless the fit was thinned under ``POINTWISE_BUDGET``), so that reweighting the
+    unless the fit was thinned, ``inference.pointwise``), so that reweighting the
     posterior by pointwise values (LOO, power-scaling) pairs each draw with its own."""
     kept = idata.log_likelihood["draw"]
     if kept.size == idata.posterior.sizes["draw"]:
