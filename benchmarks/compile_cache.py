@@ -62,7 +62,7 @@ def worker(scores: str, out: str) -> None:
     import arviz as az
 
     from intersession import steps
-    from intersession.provenance import array_digest
+    from intersession.provenance import posterior_digest
 
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -79,7 +79,7 @@ def worker(scores: str, out: str) -> None:
             fit_out=str(fit),
         )
         posterior = az.from_netcdf(fit, engine="h5netcdf").posterior
-        digest = array_digest({str(v): posterior[v].values for v in posterior.data_vars})
+        digest = posterior_digest(posterior)
     record = {
         "wall_s": time.perf_counter() - start,
         "lock_wait_s": sum(waits),

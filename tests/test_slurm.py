@@ -18,7 +18,7 @@ import arviz as az
 import pytest
 import yaml
 
-from intersession.provenance import array_digest
+from intersession.provenance import posterior_digest
 from tests import slurm_cluster
 from tests.conftest import ROOT, copy_workflow
 
@@ -80,8 +80,7 @@ def fit_digests(work: Path) -> dict[str, str]:
     digests = {}
     for path in sorted(work.joinpath("results", STUDY).rglob("*.nc")):
         posterior = az.from_netcdf(path, engine="h5netcdf").posterior
-        arrays = {name: posterior[name].values for name in posterior.data_vars}
-        digests[str(path.relative_to(work))] = array_digest(arrays)
+        digests[str(path.relative_to(work))] = posterior_digest(posterior)
     return digests
 
 

@@ -14,6 +14,7 @@ import yaml
 
 from intersession import steps
 from intersession.inference.fit import read_provenance
+from intersession.provenance import posterior_digest
 from tests.conftest import FIT_GROUPS, ROOT, chromium, copy_workflow
 
 pytestmark = pytest.mark.e2e
@@ -215,6 +216,9 @@ def test_fit_stores_all_groups_and_provenance(run, model):
     assert prov["seed"] == 20181101 and prov["declaration"]["outcome"] == OUTCOMES[model]
     assert set(prov["versions"]) >= {"pymc", "nutpie", "arviz", "intersession"}
     assert len(prov["config_digest"]) == 64
+    assert prov["posterior_sha256"] == posterior_digest(idata.posterior)
+    report = (run / "reports" / STUDY / "report.html").read_text()
+    assert f"<code>{prov['posterior_sha256']}</code>" in report
 
 
 def test_report_opens_in_headless_chromium_without_errors_or_network(run):

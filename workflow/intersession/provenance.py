@@ -62,3 +62,9 @@ def array_digest(arrays: dict[str, np.ndarray]) -> str:
         digest.update(f"{name}|{values.dtype.str}|{values.shape}|".encode())
         digest.update(values.tobytes())
     return digest.hexdigest()
+
+
+def posterior_digest(posterior) -> str:
+    """:func:`array_digest` of every variable of a posterior (an xarray Dataset): the
+    fingerprint of a fit's draws that provenance records and the report shows."""
+    return array_digest({str(name): posterior[name].values for name in posterior.data_vars})

@@ -20,7 +20,7 @@ from intersession.data.codebook import load_codebook
 from intersession.data.read import study_format
 from intersession.data.score import reliability_table, score_study
 from intersession.data.validate import StudyDataError, validate_study
-from intersession.provenance import derive_seed, file_sha256, object_digest
+from intersession.provenance import derive_seed, file_sha256, object_digest, posterior_digest
 from intersession.tables import read_table
 
 log = logging.getLogger("intersession")
@@ -149,6 +149,7 @@ def fit(
             "design_notes": list(data.notes),
             "outcome_ranges": {eq.outcome: outcome_range(eq) for eq, _, _ in equations},
             "pointwise": json.loads(idata.log_likelihood.attrs["pointwise_plan"]),
+            "posterior_sha256": posterior_digest(idata.posterior),
         },
     )
     save_fit(idata, fit_out)
