@@ -257,8 +257,8 @@ def _block_part(columns: list, index, x, terms, slopes):
 
     Each unit-level vector is indexed by row on its own and slopes multiply design-matrix
     columns one by one: indexing a (units x effects) matrix by row, and ``dot`` without a
-    BLAS in nutpie's numba code, made every gradient 4.5x slower at 17,542 rows (1,569 vs
-    346 us; ``benchmarks/results/samplers.md``).
+    BLAS in nutpie's numba code, made every gradient about 4x slower at 17,542 rows and
+    sampling 3.7x slower (83 vs 23 s; ``benchmarks/results/samplers.md``).
     """
     part = columns[0][index]
     for column, slope in zip(columns[1:], slopes, strict=True):
