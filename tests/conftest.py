@@ -5,12 +5,20 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import Phase, settings
 
+from intersession import steps
 from intersession.data.codebook import load_codebook
+from intersession.tables import read_table
+
+# HYPOTHESIS_PROFILE=quick skips shrinking, to find failing cases fast while developing.
+settings.register_profile("quick", phases=[Phase.explicit, Phase.reuse, Phase.generate])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_STUDY = ROOT / "data" / "simulated_quirk2018"
@@ -36,12 +44,33 @@ FIT_GROUPS = {
     "constant_data",
     "unconstrained_posterior",
 }
+#: The default study's name: results/<STUDY>/ and reports/<STUDY>/.
+STUDY = "simulated_quirk2018"
 WORKFLOW_PARTS = ("Snakefile", "environment.yml", "workflow", "config", "data", "models")
 
 
 @pytest.fixture(scope="session")
 def default_codebook():
     return load_codebook(DEFAULT_STUDY / "codebook.yaml")
+
+
+@pytest.fixture(scope="session")
+def default_scores(tmp_path_factory, default_codebook):
+    """Scores of the default study, computed here (the checkout's results/ may be absent)."""
+    out = tmp_path_factory.mktemp("scores")
+    steps.validate(
+        str(DEFAULT_STUDY / "study.csv"),
+        str(DEFAULT_STUDY / "codebook.yaml"),
+        str(out / "items.csv"),
+        str(out / "problems.csv"),
+    )
+    steps.score(
+        str(out / "items.csv"),
+        str(DEFAULT_STUDY / "codebook.yaml"),
+        str(out / "scores.csv"),
+        str(out / "reliability.csv"),
+    )
+    return read_table(out / "scores.csv")
 
 
 @pytest.fixture(scope="session")
@@ -111,3 +140,35 @@ def chromium() -> str:
             pytest.fail(message)
         pytest.skip(message)
     return found
+
+
+def snakemake(work, *args, timeout=1200, cores="2", **popen):
+    """Run Snakemake in ``work`` (captured output)."""
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", cores, *args],
+        capture_output=True,
+        text=True,
+        cwd=work,
+        timeout=timeout,
+        **popen,
+    )
+
+
+#: The bench of the e2e run: one prior set and one variant beside the declared ones (the
+#: default config's full 3 x 4 grid and both variants cost 11 more fits).
+E2E_BENCH = {
+    "prior_grid": {"models": ["isp_actions"], "prior_sets": ["default", "sceptical"]},
+    "loo": {"models": ["isp_actions"], "variants": ["no_interaction"]},
+}
+
+
+@pytest.fixture(scope="session")
+def default_run(tmp_path_factory):
+    """One full run of the default config (4 chains x 1,000 draws, two jobs at a time) with
+    a smaller bench, shared by the end-to-end and reliability tests."""
+    work = copy_workflow(tmp_path_factory.mktemp("default"))
+    config = yaml.safe_load((work / "config" / "config.yaml").read_text())
+    (work / "config" / "config.yaml").write_text(yaml.safe_dump({**config, **E2E_BENCH}))
+    result = snakemake(work)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return work

@@ -32,7 +32,9 @@ class Cluster:
     pidfiles: tuple[Path, ...]
 
     def stop(self) -> None:
-        """SIGTERM every daemon this cluster started, by PID, and wait for it to exit."""
+        """SIGTERM every daemon this cluster started, by PID, and wait for it to exit; then
+        remove the config it wrote (with the daemons gone, every later Snakemake start would
+        wait 9 s for the SLURM plugin's ``scontrol show config`` to time out)."""
         for pidfile in reversed(self.pidfiles):
             if not pidfile.exists():
                 continue
@@ -47,6 +49,8 @@ class Cluster:
                 except ProcessLookupError:
                     break
                 time.sleep(0.1)
+        if CONF.exists() and MARKER in CONF.read_text():
+            CONF.unlink()
 
 
 def missing() -> list[str]:

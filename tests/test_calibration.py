@@ -16,8 +16,7 @@ from intersession.inference.refit import prior_sampler
 from intersession.model.build import build, prepare
 from intersession.model.declaration import load_model
 from intersession.schema import DeclarationError
-from intersession.tables import read_table
-from tests.conftest import DEFAULT_STUDY, ROOT, copy_workflow, write_model
+from tests.conftest import ROOT, copy_workflow, write_model
 
 STUDY = "simulated_quirk2018"
 L = 99  # thinned posterior draws: ranks 0..99
@@ -133,27 +132,6 @@ def test_simultaneous_band_agrees_with_arviz_optimised_band():
     lower, upper = ecdf_confidence_band(n, z, z, prob=0.95, method="optimized")
     assert np.abs(curves["lower"] + z - lower).max() <= 1 / n + 1e-9
     assert np.abs(curves["upper"] + z - upper).max() <= 1 / n + 1e-9
-
-
-@pytest.fixture(scope="module")
-def default_scores(tmp_path_factory, default_codebook):
-    """Scores of the default study, computed here (the checkout's results/ may be absent)."""
-    from intersession import steps
-
-    out = tmp_path_factory.mktemp("scores")
-    steps.validate(
-        str(DEFAULT_STUDY / "study.csv"),
-        str(DEFAULT_STUDY / "codebook.yaml"),
-        str(out / "items.csv"),
-        str(out / "problems.csv"),
-    )
-    steps.score(
-        str(out / "items.csv"),
-        str(DEFAULT_STUDY / "codebook.yaml"),
-        str(out / "scores.csv"),
-        str(out / "reliability.csv"),
-    )
-    return read_table(out / "scores.csv")
 
 
 def built(default_codebook, scores, variant=None):

@@ -1,6 +1,11 @@
-import numpy as np
+import json
+from types import SimpleNamespace
 
-from intersession.provenance import array_digest, derive_seed, object_digest
+import numpy as np
+import pytest
+
+from intersession.inference.stale import StaleFitError, check_current, fit_identity
+from intersession.provenance import array_digest, derive_seed, file_sha256, object_digest
 
 
 def test_derived_seeds_are_stable_and_distinct():
@@ -24,3 +29,22 @@ def test_array_digest_changes_with_any_bit_name_or_dtype():
     assert array_digest({"beta": nudged, "sigma": draws[0]}) != base
     assert array_digest({"b": draws, "sigma": draws[0]}) != base
     assert array_digest({"beta": draws.astype(np.float32), "sigma": draws[0]}) != base
+
+
+def test_a_fit_is_current_only_while_every_input_matches(tmp_path):
+    data, codebook = tmp_path / "study.csv", tmp_path / "codebook.yaml"
+    data.write_text("client,x\nC1,1\n")
+    codebook.write_text("title: t\n")
+    spec = SimpleNamespace(declaration={"outcome": "y"}, priors={"name": "default"})
+    sampler = {"backend": "nutpie", "chains": 4, "draws": 1000}
+    stored = json.loads(json.dumps(fit_identity(spec, data, codebook, sampler, 7, None)))
+    check_current("fit.nc", stored, fit_identity(spec, data, codebook, sampler, 7, None))
+    data.write_text("client,x\nC1,2\n")
+    with pytest.raises(StaleFitError) as err:
+        check_current("fit.nc", stored, fit_identity(spec, data, codebook, sampler, 8, None))
+    assert str(err.value) == (
+        "fit.nc does not match the current inputs (study file (SHA-256): fitted with "
+        f"{stored['data_sha256'][:12]}, now {file_sha256(data)[:12]}; seed: fitted with 7, "
+        "now 8); it will not be used. Refit it: snakemake --cores all --force fit.nc, then "
+        "rerun snakemake"
+    )

@@ -3,8 +3,6 @@
 import hashlib
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import arviz as az
@@ -12,14 +10,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from intersession import steps
 from intersession.inference.fit import read_provenance
 from intersession.provenance import posterior_digest
-from tests.conftest import FIT_GROUPS, ROOT, chromium, copy_workflow
+from tests.conftest import FIT_GROUPS, ROOT, STUDY, chromium, copy_workflow, snakemake
 
 pytestmark = pytest.mark.e2e
 
-STUDY = "simulated_quirk2018"
 MODELS = ["isp_actions", "isp_joint", "isp_thoughts", "moderated_mediation", "progress"]
 OUTCOMES = {
     "isp_actions": "isp_actions",
@@ -30,34 +26,9 @@ OUTCOMES = {
 }
 
 
-def snakemake(work, *args, timeout=1200):
-    return subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", *args],
-        capture_output=True,
-        text=True,
-        cwd=work,
-        timeout=timeout,
-    )
-
-
-#: The bench of the e2e run: one prior set and one variant beside the declared ones (the
-#: default config's full 3 x 4 grid and both variants cost 11 more fits).
-BENCH = {
-    "prior_grid": {"models": ["isp_actions"], "prior_sets": ["default", "sceptical"]},
-    "loo": {"models": ["isp_actions"], "variants": ["no_interaction"]},
-}
-
-
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    """One full run of the default config (4 chains x 1,000 draws) with a smaller bench,
-    shared by the tests."""
-    work = copy_workflow(tmp_path_factory.mktemp("default"))
-    config = yaml.safe_load((work / "config" / "config.yaml").read_text())
-    (work / "config" / "config.yaml").write_text(yaml.safe_dump({**config, **BENCH}))
-    result = snakemake(work)
-    assert result.returncode == 0, result.stderr[-4000:]
-    return work
+@pytest.fixture
+def run(default_run):
+    return default_run
 
 
 def results(work, *parts):
@@ -263,35 +234,6 @@ def test_rerun_with_nothing_changed_does_no_work(run):
     result = snakemake(run, "--dry-run")
     assert result.returncode == 0
     assert "Nothing to be done" in result.stdout + result.stderr
-
-
-def test_user_strings_are_escaped_in_the_report(run, tmp_path):
-    codebook = yaml.safe_load((run / "data" / STUDY / "codebook.yaml").read_text())
-    codebook["title"] = "<script>alert('title')</script>"
-    codebook["instruments"]["isp_actions"]["label"] = "<script>alert(1)</script>"
-    hostile = tmp_path / "codebook.yaml"
-    hostile.write_text(yaml.safe_dump(codebook))
-    config = yaml.safe_load((run / "config" / "config.yaml").read_text())
-    config["report"]["title"] = "<b>bold</b>"
-    out = tmp_path / "report.html"
-    res = results(run)
-    steps.report(
-        config=config,
-        codebook=str(hostile),
-        scores=str(res / "scores/scores.csv"),
-        reliability=str(res / "scores/reliability.csv"),
-        problems=str(res / "validated/problems.csv"),
-        source=str(res / "validated/source.json"),
-        models=MODELS,
-        fits=[str(res / f"fits/{m}.nc") for m in MODELS],
-        effects=[str(res / f"effects/{m}") for m in MODELS],
-        diagnostics=[str(res / f"diagnostics/{m}.csv") for m in MODELS],
-        out=str(out),
-    )
-    html = out.read_text()
-    assert "<script" not in html and "<b>bold" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "&lt;b&gt;bold&lt;/b&gt;" in html
 
 
 def test_broken_copy_fails_at_validate_with_one_message_per_problem(tmp_path):

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
+#: The posterior group's attribute that holds a fit's provenance (JSON).
+PROVENANCE_ATTR = "intersession_provenance"
+
 PACKAGES = ("intersession", "pymc", "pytensor", "nutpie", "arviz", "numpy", "pandas", "snakemake")
 
 

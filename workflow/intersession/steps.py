@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 
 from intersession import __version__
-from intersession.atomic import write_csv, write_text
+from intersession.atomic import atomic_directory, together, write_csv, write_text
 from intersession.data.codebook import load_codebook
 from intersession.data.read import study_format
 from intersession.data.score import reliability_table, score_study
 from intersession.data.validate import StudyDataError, validate_study
-from intersession.provenance import derive_seed, file_sha256, object_digest, posterior_digest
+from intersession.provenance import derive_seed, object_digest, posterior_digest
 from intersession.tables import read_table
 
 log = logging.getLogger("intersession")
@@ -43,19 +43,18 @@ def validate(
         write_csv(problems_out, err.problems)
         raise
     write_csv(problems_out, problems)
-    if source_out:
-        labels = {
-            column: {
-                f"{code:g}" if isinstance(code, float) else str(code): text
-                for code, text in mapping.items()
+    with together():
+        if source_out:
+            labels = {
+                column: {
+                    f"{code:g}" if isinstance(code, float) else str(code): text
+                    for code, text in mapping.items()
+                }
+                for column, mapping in raw.value_labels.items()
             }
-            for column, mapping in raw.value_labels.items()
-        }
-        write_text(
-            source_out,
-            json.dumps({"format": raw.format, "value_labels": labels}, indent=1, sort_keys=True),
-        )
-    write_csv(items_out, items)
+            source = {"format": raw.format, "value_labels": labels}
+            write_text(source_out, json.dumps(source, indent=1, sort_keys=True))
+        write_csv(items_out, items)
     log.info("%s (%s): %d rows valid, %d warning(s)", data, raw.format, len(items), len(problems))
 
 
@@ -65,8 +64,9 @@ def score(items: str, codebook: str, scores_out: str, reliability_out: str) -> N
     frame = read_table(items)
     scores = score_study(frame, book)
     reliability = reliability_table(frame, book)
-    write_csv(scores_out, scores)
-    write_csv(reliability_out, reliability)
+    with together():
+        write_csv(scores_out, scores)
+        write_csv(reliability_out, reliability)
     log.info(
         "scored %d clients on %d instruments\n%s",
         len(scores),
@@ -97,6 +97,7 @@ def fit(
         sample,
         save_fit,
     )
+    from intersession.inference.stale import fit_identity
     from intersession.model.build import build, prepare
     from intersession.model.declaration import load_model
     from intersession.model.regression import outcome_range
@@ -122,18 +123,12 @@ def fit(
     attach_provenance(
         idata,
         {
+            **fit_identity(spec, data_file, codebook, sampler, seed, variant),
             "model": model,
             "label": spec.label,
-            "variant": variant,
             "data_file": data_file,
             "data_format": study_format(data_file),
-            "data_sha256": file_sha256(data_file),
-            "codebook_sha256": file_sha256(codebook),
             "config_digest": object_digest(config),
-            "declaration": spec.declaration,
-            "priors": spec.priors,
-            "sampler": sampler,
-            "seed": seed,
             "model_seed": model_seed,
             "groups": [
                 {"level": g.level, "slopes": list(g.slopes), "correlated": g.correlated}
@@ -153,6 +148,26 @@ def fit(
         },
     )
     save_fit(idata, fit_out)
+
+
+def require_current(
+    fits: dict[str, tuple[str, str | None, str | None]],
+    models_dir: str,
+    codebook: str,
+    data_file: str,
+    sampler: dict,
+    seed: int,
+) -> None:
+    """Refuse any fit (path: (model, prior set or None, variant or None)) whose provenance
+    does not match the current declaration, prior set, data, codebook, sampler and seed."""
+    from intersession.inference.stale import check_current, fit_identity, stored_provenance
+    from intersession.model.declaration import load_model
+
+    book = load_codebook(codebook)
+    for path, (model, priors, variant) in fits.items():
+        spec = load_model(models_dir, model, book, priors=priors, variant=variant)
+        expected = fit_identity(spec, data_file, codebook, sampler, seed, variant)
+        check_current(path, stored_provenance(path), expected)
 
 
 def diagnose(fit_path: str, out: str) -> None:
@@ -182,7 +197,7 @@ def effects(fit_path: str, interval: float, settings: dict, out_dir: str) -> Non
 
     idata = az.from_netcdf(fit_path, engine="h5netcdf")
     out = Path(out_dir)
-    write_csv(out / "parameters.csv", parameter_table(idata, interval))
+    parameters = parameter_table(idata, interval)
     columns = {
         "predictions": predictions.COLUMNS,
         "slopes": slopes.SLOPE_COLUMNS,
@@ -214,13 +229,23 @@ def effects(fit_path: str, interval: float, settings: dict, out_dir: str) -> Non
     declared = prov.get("mediation")
     if declared:
         tables["indirect"].append(mediation.indirect_effects(idata, declared, interval))
-    for name, names in columns.items():
-        frame = pd.concat(tables[name]) if tables[name] else pd.DataFrame(columns=names)
-        write_csv(out / f"{name}.csv", frame)
+    with together():
+        write_csv(out / "parameters.csv", parameters)
+        for name, names in columns.items():
+            frame = pd.concat(tables[name]) if tables[name] else pd.DataFrame(columns=names)
+            write_csv(out / f"{name}.csv", frame)
 
 
 def prior_comparison(
-    cells: list[tuple[str, str]], fits: list[str], interval: float, out: str
+    cells: list[tuple[str, str]],
+    fits: list[str],
+    interval: float,
+    out: str,
+    models_dir: str,
+    codebook: str,
+    data_file: str,
+    sampler: dict,
+    seed: int,
 ) -> None:
     """Key estimates of each (model, prior set) fit, and their shift across prior sets."""
     import arviz as az
@@ -229,6 +254,14 @@ def prior_comparison(
     from intersession.effects.prior_comparison import prior_comparison as compare
     from intersession.inference.fit import read_provenance
 
+    require_current(
+        {path: (m, prior_set, None) for (m, prior_set), path in zip(cells, fits, strict=True)},
+        models_dir,
+        codebook,
+        data_file,
+        sampler,
+        seed,
+    )
     estimates = {}
     for cell, path in zip(cells, fits, strict=True):
         idata = az.from_netcdf(path, engine="h5netcdf")
@@ -243,6 +276,7 @@ def loo_comparison(
     fits: dict[str, str],
     scores: str,
     codebook: str,
+    data_file: str,
     models_dir: str,
     sampler: dict,
     seed: int,
@@ -259,6 +293,14 @@ def loo_comparison(
     from intersession.model.build import build, prepare
     from intersession.model.declaration import load_model
 
+    require_current(
+        {path: (model, None, None if v == "declared" else v) for v, path in fits.items()},
+        models_dir,
+        codebook,
+        data_file,
+        sampler,
+        seed,
+    )
     book, frame = load_codebook(codebook), read_table(scores)
     summaries, points, results, observed = [], [], {}, {}
     for variant, path in fits.items():
@@ -282,10 +324,11 @@ def loo_comparison(
         points += pointwise
         results[variant] = robust.result
     loo.check_comparable(observed, model)
-    write_csv(outputs["loo"], pd.DataFrame(summaries, columns=loo.LOO_COLUMNS))
-    write_csv(outputs["pareto_k"], pd.DataFrame(points, columns=loo.K_COLUMNS))
     table = loo.compare_table(model, results)
-    write_csv(outputs["compare"], table)
+    with together():
+        write_csv(outputs["loo"], pd.DataFrame(summaries, columns=loo.LOO_COLUMNS))
+        write_csv(outputs["pareto_k"], pd.DataFrame(points, columns=loo.K_COLUMNS))
+        write_csv(outputs["compare"], table)
     log.info("\n%s", table.to_string(index=False, float_format="%.3f"))
 
 
@@ -314,70 +357,83 @@ def report(
     from intersession.report.html import render
     from intersession.report.text import statistical_analysis
 
-    book = load_codebook(codebook)
-    labels = {name: inst.label for name, inst in book.instruments.items()}
-    interval = config["report"]["interval"]
-    score_table = read_table(scores)
-    rel = read_table(reliability)
-    rel["mean"] = [score_table[n].mean() for n in rel["instrument"]]
-    rel["sd"] = [score_table[n].std() for n in rel["instrument"]]
-    write_csv(Path(out).parent / "tables" / "study_instruments.csv", rel)
-    store = content.FigureStore(Path(out).parent / "figures")
-    sections = [
-        content.model_section(
-            name,
-            fit,
-            directory,
-            read_table(table),
-            labels,
-            interval,
-            store,
-            Path(out).parent / "tables",
-        )
-        for name, fit, directory, table in zip(models, fits, effects, diagnostics, strict=True)
-    ]
-    tables_dir = Path(out).parent / "tables"
-    priors = bench.prior_section(prior_comparison, labels, interval, store, tables_dir)
-    comparisons = bench.loo_section(loo or {}, store, tables_dir)
-    calibrated = bench.calibration_section(calibration or [], store, tables_dir)
-    problem_table = read_table(problems)
-    source = json.loads(Path(source).read_text())
-    first = sections[0]["provenance"]
-    context = {
-        "title": config["report"]["title"],
-        "version": __version__,
-        "generated": dt.date.today().isoformat(),
-        "interval_pct": f"{interval:.0%}",
-        "study": {
-            "title": book.title,
-            "file": config["study"]["file"],
-            "codebook": codebook,
-            "n_rows": len(score_table),
-            "n_clients": score_table["client"].nunique(),
-            "n_therapists": score_table["therapist"].nunique() if book.therapist else None,
-            "n_sites": score_table["site"].nunique() if "site" in score_table else None,
-            "max_sessions": int(score_table.groupby("client").size().max()),
-            "n_warnings": int((problem_table["severity"] == "warning").sum()),
-            "problems_file": problems,
-            "format": source["format"],
-            "value_labels": source["value_labels"],
-            "instruments": rel.to_dict("records"),
-        },
-        "models": sections,
-        "key_findings": content.key_findings(sections, interval, labels)
-        + bench.bench_findings(priors, comparisons),
-        "prior_comparison": priors,
-        "loo": comparisons,
-        "calibration": calibrated,
-        "methods": statistical_analysis(sections, config, first["versions"]),
-        "results": [line for section in sections for line in section["results"]],
-        "all_passed": bool(np.all([r["passed"] for s in sections for r in s["diagnostics"]])),
-        "provenance": {
-            "data_sha256": first["data_sha256"],
-            "seed": config["seed"],
-            "sampler": ", ".join(f"{k} {v}" for k, v in config["sampler"].items()),
-            "versions": first["versions"],
-        },
-    }
-    write_text(out, render(context))
+    require_current(
+        {fit: (model, None, None) for model, fit in zip(models, fits, strict=True)},
+        config["models_dir"],
+        codebook,
+        config["study"]["file"],
+        config["sampler"],
+        config["seed"],
+    )
+    folder = Path(out).parent
+    with (
+        together(),
+        atomic_directory(folder / "figures") as figures_dir,
+        atomic_directory(folder / "tables") as tables_dir,
+    ):
+        book = load_codebook(codebook)
+        labels = {name: inst.label for name, inst in book.instruments.items()}
+        interval = config["report"]["interval"]
+        score_table = read_table(scores)
+        rel = read_table(reliability)
+        rel["mean"] = [score_table[n].mean() for n in rel["instrument"]]
+        rel["sd"] = [score_table[n].std() for n in rel["instrument"]]
+        write_csv(tables_dir / "study_instruments.csv", rel)
+        store = content.FigureStore(figures_dir)
+        sections = [
+            content.model_section(
+                name,
+                fit,
+                directory,
+                read_table(table),
+                labels,
+                interval,
+                store,
+                tables_dir,
+            )
+            for name, fit, directory, table in zip(models, fits, effects, diagnostics, strict=True)
+        ]
+        priors = bench.prior_section(prior_comparison, labels, interval, store, tables_dir)
+        comparisons = bench.loo_section(loo or {}, store, tables_dir)
+        calibrated = bench.calibration_section(calibration or [], store, tables_dir)
+        problem_table = read_table(problems)
+        source = json.loads(Path(source).read_text())
+        first = sections[0]["provenance"]
+        context = {
+            "title": config["report"]["title"],
+            "version": __version__,
+            "generated": dt.date.today().isoformat(),
+            "interval_pct": f"{interval:.0%}",
+            "study": {
+                "title": book.title,
+                "file": config["study"]["file"],
+                "codebook": codebook,
+                "n_rows": len(score_table),
+                "n_clients": score_table["client"].nunique(),
+                "n_therapists": score_table["therapist"].nunique() if book.therapist else None,
+                "n_sites": score_table["site"].nunique() if "site" in score_table else None,
+                "max_sessions": int(score_table.groupby("client").size().max()),
+                "n_warnings": int((problem_table["severity"] == "warning").sum()),
+                "problems_file": problems,
+                "format": source["format"],
+                "value_labels": source["value_labels"],
+                "instruments": rel.to_dict("records"),
+            },
+            "models": sections,
+            "key_findings": content.key_findings(sections, interval, labels)
+            + bench.bench_findings(priors, comparisons),
+            "prior_comparison": priors,
+            "loo": comparisons,
+            "calibration": calibrated,
+            "methods": statistical_analysis(sections, config, first["versions"]),
+            "results": [line for section in sections for line in section["results"]],
+            "all_passed": bool(np.all([r["passed"] for s in sections for r in s["diagnostics"]])),
+            "provenance": {
+                "data_sha256": first["data_sha256"],
+                "seed": config["seed"],
+                "sampler": ", ".join(f"{k} {v}" for k, v in config["sampler"].items()),
+                "versions": first["versions"],
+            },
+        }
+        write_text(out, render(context))
     log.info("wrote %s", out)

@@ -34,6 +34,8 @@ rule fit_bench:
 rule prior_comparison:
     input:
         fits=[grid_fit(m, p) for m in PRIOR_MODELS for p in PRIOR_SETS],
+        codebook=config["study"]["codebook"],
+        data=config["study"]["file"],
     output:
         table=f"{RESULTS}/bench/prior_comparison.csv",
     log:
@@ -47,6 +49,9 @@ rule prior_comparison:
     params:
         cells=[(m, p) for m in PRIOR_MODELS for p in PRIOR_SETS],
         interval=config["report"]["interval"],
+        models_dir=MODELS_DIR,
+        sampler=config["sampler"],
+        seed=config["seed"],
     script:
         "../scripts/prior_comparison.py"
 
@@ -62,6 +67,7 @@ rule loo_comparison:
         ),
         scores=rules.score.output.scores,
         codebook=config["study"]["codebook"],
+        data=config["study"]["file"],
         declaration=f"{MODELS_DIR}/{{model}}.yaml",
     output:
         loo=f"{RESULTS}/bench/loo/{{model}}/loo.csv",

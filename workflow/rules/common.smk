@@ -2,24 +2,25 @@
 import os
 from pathlib import Path
 
+from intersession.errors import exit_on_input_error
 from intersession.inference.pointwise import pointwise_plan
 from intersession.model.declaration import bench_models, model_names, prior_set_names
 from intersession.schema import check, load_yaml
 
-config = check(config, "config", "config/config.yaml (or --config/--configfile)")
-
-STUDY = config["study"]["name"]
-MODELS_DIR = config["models_dir"]
-MODELS = model_names(MODELS_DIR, config.get("models"))
-RESULTS = f"results/{STUDY}"
-LOGS = f"logs/{STUDY}"
-REPORT = f"reports/{STUDY}/report.html"
-PRIOR_SETS = prior_set_names(MODELS_DIR, config["prior_grid"]["prior_sets"])
-PRIOR_MODELS = bench_models(
-    MODELS_DIR, MODELS, config["prior_grid"]["models"], "prior_grid"
-)
-LOO_MODELS = bench_models(MODELS_DIR, MODELS, config["loo"]["models"], "loo")
-LOO_VARIANTS = config["loo"]["variants"]
+with exit_on_input_error():
+    config = check(config, "config", "config/config.yaml (or --config/--configfile)")
+    STUDY = config["study"]["name"]
+    MODELS_DIR = config["models_dir"]
+    MODELS = model_names(MODELS_DIR, config.get("models"))
+    RESULTS = f"results/{STUDY}"
+    LOGS = f"logs/{STUDY}"
+    REPORT = f"reports/{STUDY}/report.html"
+    PRIOR_SETS = prior_set_names(MODELS_DIR, config["prior_grid"]["prior_sets"])
+    PRIOR_MODELS = bench_models(
+        MODELS_DIR, MODELS, config["prior_grid"]["models"], "prior_grid"
+    )
+    LOO_MODELS = bench_models(MODELS_DIR, MODELS, config["loo"]["models"], "loo")
+    LOO_VARIANTS = config["loo"]["variants"]
 
 
 wildcard_constraints:

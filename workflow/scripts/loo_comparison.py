@@ -10,6 +10,7 @@ with step_log(snakemake.log[0], f"loo {snakemake.wildcards.model}"):
         | dict(zip(snakemake.params.variants, snakemake.input.variants, strict=True)),
         scores=snakemake.input.scores,
         codebook=snakemake.input.codebook,
+        data_file=snakemake.input.data,
         models_dir=snakemake.params.models_dir,
         sampler=dict(snakemake.params.sampler),
         seed=snakemake.params.seed,

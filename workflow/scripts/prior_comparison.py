@@ -9,4 +9,9 @@ with step_log(snakemake.log[0], "prior comparison"):
         fits=list(snakemake.input.fits),
         interval=snakemake.params.interval,
         out=snakemake.output.table,
+        models_dir=snakemake.params.models_dir,
+        codebook=snakemake.input.codebook,
+        data_file=snakemake.input.data,
+        sampler=dict(snakemake.params.sampler),
+        seed=snakemake.params.seed,
     )

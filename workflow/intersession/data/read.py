@@ -24,6 +24,9 @@ import pandas as pd
 from intersession.errors import InputError
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".sav": "spss", ".xlsx": "excel"}
+#: More columns than any questionnaire study has: refused before parsing (a file with a
+#: wrong delimiter or a transposed table would otherwise be read cell by cell).
+MAX_COLUMNS = 10_000
 
 
 class StudyFileError(InputError):
@@ -69,7 +72,17 @@ def _text_lines(path: Path) -> str:
         ) from err
 
 
+def _refuse_too_many_columns(path: Path, count: int) -> None:
+    if count > MAX_COLUMNS:
+        raise StudyFileError(
+            f"{path}: the header has {count:,} columns, more than the {MAX_COLUMNS:,} a study "
+            "file may have (one per item and identifier); check that the file is not "
+            "transposed and that its delimiter is a comma, semicolon or tab"
+        )
+
+
 def _refuse_duplicate_names(path: Path, names: list) -> None:
+    _refuse_too_many_columns(path, len(names))
     seen = set()
     for name in map(str, names):
         if name in seen:
@@ -85,6 +98,7 @@ def _read_delimited(path: Path, fmt: str) -> pd.DataFrame:
     if not text.strip():
         raise StudyFileError(f"{path}: the file is empty; expected a header row and data rows")
     header = text.splitlines()[0]
+    _refuse_too_many_columns(path, max(header.count(d) for d in ",;\t") + 1)
     if fmt == "tsv":
         sep = "\t"
     else:
@@ -112,6 +126,7 @@ def _read_spss(path: Path) -> tuple[pd.DataFrame, dict]:
         frame, meta = pyreadstat.read_sav(str(path))  # user-missing values come back as NaN
     except Exception as err:  # pyreadstat raises its own ReadstatError, and OSError
         raise StudyFileError(f"{path}: cannot be read as an SPSS .sav file: {err}") from err
+    _refuse_too_many_columns(path, frame.shape[1])
     return _as_text(frame), dict(meta.variable_value_labels)
 
 

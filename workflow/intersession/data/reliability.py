@@ -11,15 +11,22 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize
 
+#: Complete cases below which neither coefficient is computed (NaN): with fewer, the item
+#: covariances that both rest on are not estimable.
+MIN_CASES = 3
+
 
 def cronbach_alpha(items: np.ndarray) -> float:
-    """Cronbach's alpha of an (n, k) item matrix without missing values."""
+    """Cronbach's alpha of an (n, k) item matrix without missing values; NaN with fewer
+    than 2 items, :data:`MIN_CASES` cases or no variance of the sum score."""
     items = np.asarray(items, dtype=float)
-    k = items.shape[1]
-    if k < 2:
+    n, k = items.shape
+    if k < 2 or n < MIN_CASES:
         return float("nan")
     item_var = items.var(axis=0, ddof=1).sum()
     total_var = items.sum(axis=1).var(ddof=1)
+    if not total_var > 0:
+        return float("nan")
     return float(k / (k - 1) * (1 - item_var / total_var))
 
 
@@ -42,17 +49,24 @@ def one_factor_ml(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     sd = np.sqrt(np.diag(cov))
     start = np.concatenate([0.7 * sd, np.log(0.5 * sd**2)])
-    fit = optimize.minimize(discrepancy, start, method="L-BFGS-B")
+    with np.errstate(invalid="ignore", over="ignore"):  # steps into singular Sigma: inf
+        fit = optimize.minimize(discrepancy, start, method="L-BFGS-B")
     loadings, psi = fit.x[:k], np.exp(fit.x[k:])
     return loadings * np.sign(loadings.sum()), psi
 
 
 def mcdonald_omega(items: np.ndarray) -> float:
-    """McDonald's omega total of an (n, k) item matrix without missing values."""
+    """McDonald's omega total of an (n, k) item matrix without missing values; NaN with
+    fewer than 3 items (a one-factor model is not identified), no more cases than items or
+    fewer than :data:`MIN_CASES` (a singular covariance matrix), or an item without variance."""
     items = np.asarray(items, dtype=float)
-    if items.shape[1] < 3:
-        return float("nan")  # a one-factor model needs at least three items to be identified
-    return _omega_of_covariance(np.cov(items, rowvar=False))
+    n, k = items.shape
+    if k < 3 or n < max(MIN_CASES, k + 1):
+        return float("nan")
+    cov = np.cov(items, rowvar=False)
+    if not np.all(np.diag(cov) > 0):
+        return float("nan")
+    return _omega_of_covariance(cov)
 
 
 def _omega_of_covariance(cov: np.ndarray) -> float:

@@ -24,11 +24,9 @@ import xarray as xr
 
 from intersession.atomic import atomic_path
 from intersession.inference.pointwise import pointwise_plan
-from intersession.provenance import derive_seed, package_versions
+from intersession.provenance import PROVENANCE_ATTR, derive_seed, package_versions
 
 log = logging.getLogger(__name__)
-
-PROVENANCE_ATTR = "intersession_provenance"
 
 
 def sample(model: pm.Model, sampler: dict, seed: int, cores: int) -> az.InferenceData:
