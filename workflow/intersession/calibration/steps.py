@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from intersession.atomic import write_csv
+from intersession.atomic import together, write_csv
 from intersession.calibration import design, load_regression, sbc
 from intersession.data.codebook import load_codebook
 from intersession.model.build import build, prepare
@@ -77,10 +77,11 @@ def sbc_summary(batches: list[str], settings: dict, seed: int, out_dir: str) -> 
     ranks = _gather(batches, ["replicate"])
     null_seed = derive_seed(seed, "sbc", settings["model"], "null")
     table, curves = sbc.uniformity(ranks, settings["thin_draws"], settings["alpha"], null_seed)
-    write_csv(out / "ranks.csv", ranks)
-    write_csv(out / "uniformity.csv", table)
-    write_csv(out / "ecdf.csv", curves)
-    FigureStore(out).embed(figures.ecdf_difference(curves, table), "ecdf_difference")
+    with together():
+        write_csv(out / "ranks.csv", ranks)
+        write_csv(out / "uniformity.csv", table)
+        write_csv(out / "ecdf.csv", curves)
+        FigureStore(out).embed(figures.ecdf_difference(curves, table), "ecdf_difference")
     divergent = ranks.loc[ranks["divergences"] > 0, "replicate"].nunique()
     flagged = table.loc[~table["inside_band"], "parameter"].tolist()
     log.info(
@@ -147,7 +148,8 @@ def design_summary(
         s: design.pseudo_truth(book, spec.outcome, params, s, seed) for s in settings["sessions"]
     }
     power = design.power_table(replicates, truth)
-    write_csv(out / "replicates.csv", replicates)
-    write_csv(out / "power.csv", power)
-    FigureStore(out).embed(figures.detection(power), "power")
+    with together():
+        write_csv(out / "replicates.csv", replicates)
+        write_csv(out / "power.csv", power)
+        FigureStore(out).embed(figures.detection(power), "power")
     log.info("\n%s", power.to_string(index=False, float_format="%.3f"))
