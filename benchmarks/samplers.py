@@ -23,6 +23,11 @@ divergences, peak RSS; and for the literal backends the largest difference of po
 means from PyMC's in units of their combined MCSE.
 
     .venv/bin/python benchmarks/samplers.py --sizes S M [--backends pymc nutpie default]
+
+Each finished fit is also appended to ``results/samplers.partial.jsonl`` (not committed):
+an interrupted run started again with the same arguments reuses the fits it finished
+(their rows keep the time of the run that measured them) and removes the file when done.
+At L the three backends take hours, so losing one fit, not all, matters.
 """
 
 from __future__ import annotations
@@ -42,6 +47,9 @@ from measure import machine, run_polled
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
+PARTIAL = RESULTS / "samplers.partial.jsonl"
+#: Written prose below this line of ``samplers.md`` is kept when the table is rewritten.
+NOTES = "<!-- notes: kept by samplers.py -->\n"
 SIZES = {  # clients, therapists, sessions
     "S": (81, 10, 1),  # the default study
     "M": (2_000, 100, 10),
@@ -228,10 +236,18 @@ def accuracy(records: list[dict]) -> None:
         record["max_z_vs_pymc"] = float(max(z))
 
 
-def write(records: list[dict], started: str) -> None:
+def finished() -> dict[tuple[str, str], dict]:
+    """Fits of an interrupted run (``PARTIAL``), by (size, backend)."""
+    if not PARTIAL.exists():
+        return {}
+    records = [json.loads(line) for line in PARTIAL.read_text().splitlines() if line.strip()]
+    return {(r["size"], r["backend"]): r for r in records}
+
+
+def write(records: list[dict]) -> None:
     """The results of this run, beside the committed ones of sizes it did not run (each row
     names its run: ratios are only ever taken within one size, so within one run)."""
-    table = pd.DataFrame(records).drop(columns=["means", "mcse"]).assign(run=started)
+    table = pd.DataFrame(records).drop(columns=["means", "mcse"])
     path = RESULTS / "samplers.csv"
     if path.exists():
         previous = pd.read_csv(path)
@@ -260,7 +276,9 @@ def write(records: list[dict], started: str) -> None:
             f"{r['min_ess_per_s']:.1f} | {r['min_ess_per_s'] / base['min_ess_per_s']:.2f} | "
             f"{r['divergences']} | {r['peak_rss_mb']:.0f} | {z} | {r['run']} |"
         )
-    (RESULTS / "samplers.md").write_text("\n".join(lines) + "\n")
+    path = RESULTS / "samplers.md"
+    notes = path.read_text().partition(NOTES)[2] if path.exists() else ""
+    path.write_text("\n".join(lines) + "\n" + (f"\n{NOTES}{notes}" if notes else ""))
 
 
 def main() -> None:
@@ -274,19 +292,29 @@ def main() -> None:
         worker(size, backend, Path(scores), Path(out))
         return
     started = time.strftime("%Y-%m-%d %H:%M")
+    done = finished()
     records = []
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
             path = Path(tmp) / f"{size}.csv"
-            simulate_scores(size, path)
+            todo = [b for b in args.backends if (size, b) not in done]
+            if todo:
+                simulate_scores(size, path)
             for backend in args.backends:
-                print(f"{size} {backend} ...", flush=True)
-                records.append(run(size, backend, path))
+                if (size, backend) in done:
+                    print(f"{size} {backend}: reusing the fit of {done[size, backend]['run']}")
+                    records.append(done[size, backend])
+                    continue
+                print(f"{size} {backend} ... ({time.strftime('%H:%M')})", flush=True)
+                records.append({**run(size, backend, path), "run": started})
+                with PARTIAL.open("a") as partial:
+                    partial.write(json.dumps(records[-1]) + "\n")
                 print(
                     json.dumps({k: v for k, v in records[-1].items() if k not in ("means", "mcse")})
                 )
     accuracy(records)
-    write(records, started)
+    write(records)
+    PARTIAL.unlink(missing_ok=True)
 
 
 if __name__ == "__main__":
