@@ -76,7 +76,7 @@ def worker(scores: str, out: str) -> None:
             sampler=SAMPLER,
             seed=20181101,
             threads=1,
-            fit_out=str(fit),
+            fit_outs={None: str(fit)},
         )
         posterior = az.from_netcdf(fit, engine="h5netcdf").posterior
         digest = posterior_digest(posterior)

@@ -24,6 +24,10 @@ seconds() {
   python3 -c "print(f'{$(date +%s.%N) - $t0:.1f}')"
 }
 
+# Written notes below this marker line of the results are kept.
+marker="<!-- notes: kept by first_command.sh -->"
+notes=$( [ -f "$out" ] && sed -n "/^$marker\$/,\$p" "$out" || true)
+
 rows=(); rules=""
 for run in $(seq "$runs"); do
   work=$(mktemp -d); home=$(mktemp -d)
@@ -64,5 +68,6 @@ print(f'Medians: set-up {setup:.1f} s; workflow cold {cold:.1f} s, warm {warm:.1
   echo "wall time, as 2 jobs run at once):"
   echo
   echo "$rules"
+  [ -z "$notes" ] || printf '\n%s\n' "$notes"
 } > "$out"
 cat "$out"

@@ -10,7 +10,8 @@ would be the residual). Backends:
 - ``default``: the project's own path: the canonical model as a declaration,
   ``isp_actions ~ self_alliance * other_alliance + (1 | client) + (1 + self_alliance ||
   therapist)`` with ``centring: grand``, built by ``intersession.model.build`` (the default
-  prior set is the literal model's priors) and sampled as the workflow samples;
+  prior set is the literal model's priors) and compiled and sampled as the workflow's fit
+  step does (``inference.refit.compile_structure``, ``inference.fit.nutpie_posterior``);
 - ``default-within``: the same declaration with the workflow's default centring (within-
   and between-client parts) and correlated therapist effects, as a user would first write
   it; other parameters, so only its speed is comparable.
@@ -142,7 +143,7 @@ def default_model(scores: pd.DataFrame, directory: Path, canonical: bool):
     return build(spec, prepare(spec, scores))
 
 
-def worker(size: str, backend: str, scores_path: Path, out: Path) -> None:
+def worker(size: str, backend: str, scores_path: Path, out: Path, seed: int) -> None:
     """One fit; writes its measurements as JSON to ``out``."""
     import arviz as az
     import pymc as pm
@@ -153,34 +154,44 @@ def worker(size: str, backend: str, scores_path: Path, out: Path) -> None:
             model = default_model(scores, Path(tmp), canonical=backend == "default")
         else:
             model = literal_model(scores)
-        nuts = "pymc" if backend == "pymc" else "nutpie"
-        kwargs = {"nuts_sampler_kwargs": {"save_warmup": False}} if nuts == "nutpie" else {}
         start = time.perf_counter()
-        with model:
-            idata = pm.sample(
-                **SAMPLER,
-                nuts_sampler=nuts,
-                random_seed=11,
-                cores=os.cpu_count(),
-                progressbar=False,
-                compute_convergence_checks=False,
-                **kwargs,
-            )
+        if backend.startswith("default"):  # as the workflow's fit step samples
+            from intersession.inference.fit import nutpie_posterior
+            from intersession.inference.refit import compile_structure
+
+            compiled = compile_structure(model).compiled_for(model)
+            idata = nutpie_posterior(model, compiled, SAMPLER, seed, os.cpu_count(), False)
+        else:
+            nuts = backend
+            kwargs = {"nuts_sampler_kwargs": {"save_warmup": False}} if nuts == "nutpie" else {}
+            with model:
+                idata = pm.sample(
+                    **SAMPLER,
+                    nuts_sampler=nuts,
+                    random_seed=seed,
+                    cores=os.cpu_count(),
+                    progressbar=False,
+                    compute_convergence_checks=False,
+                    **kwargs,
+                )
         total = time.perf_counter() - start
     post = idata.posterior[[v for v in idata.posterior.data_vars if not str(v).endswith("__")]]
     sampling = float(post.attrs.get("sampling_time", np.nan))
     bulk, tail = az.ess(post, method="bulk"), az.ess(post, method="tail")
     min_bulk = float(min(bulk[v].min() for v in bulk.data_vars))
+    slowest = min(bulk.data_vars, key=lambda v: float(bulk[v].min()))
     min_tail = float(min(tail[v].min() for v in tail.data_vars))
     common = _common(post) if backend == "default" else {v: post[v] for v in COMMON if v in post}
     record = {
         "size": size,
         "backend": backend,
+        "seed": seed,
         "rows": len(scores),
         "compile_s": total - sampling,
         "sampling_s": sampling,
         "min_bulk_ess": min_bulk,
         "min_tail_ess": min_tail,
+        "slowest": str(slowest),
         "min_ess_per_s": min_bulk / sampling,
         "divergences": int(idata.sample_stats["diverging"].sum()),
         "means": {v: x.mean(("chain", "draw")).values.ravel().tolist() for v, x in common.items()},
@@ -203,11 +214,12 @@ def _common(post) -> dict:
     return common
 
 
-def run(size: str, backend: str, scores_path: Path) -> dict:
+def run(size: str, backend: str, scores_path: Path, seed: int) -> dict:
     """The worker in its own process, its peak memory (with any chain processes it starts)
     polled every 0.2 s."""
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         args = [sys.executable, __file__, "--worker", size, backend, str(scores_path), out.name]
+        args.append(str(seed))
         code, _, peak = run_polled(args)
         if code:
             raise subprocess.CalledProcessError(code, args)
@@ -218,10 +230,10 @@ def run(size: str, backend: str, scores_path: Path) -> dict:
 
 def accuracy(records: list[dict]) -> None:
     """Largest |mean - PyMC's mean| / sqrt(mcse^2 + PyMC's mcse^2) over the common
-    parameters, for the literal backends of each size."""
-    reference = {r["size"]: r for r in records if r["backend"] == "pymc"}
+    parameters, for the literal backends of each size, against PyMC's fit of the same seed."""
+    reference = {(r["size"], r["seed"]): r for r in records if r["backend"] == "pymc"}
     for record in records:
-        ref = reference.get(record["size"])
+        ref = reference.get((record["size"], record["seed"]))
         if ref is None or record["backend"] == "default-within":
             record["max_z_vs_pymc"] = None
             continue
@@ -236,12 +248,35 @@ def accuracy(records: list[dict]) -> None:
         record["max_z_vs_pymc"] = float(max(z))
 
 
-def finished() -> dict[tuple[str, str], dict]:
-    """Fits of an interrupted run (``PARTIAL``), by (size, backend)."""
+def finished() -> dict[tuple[str, str, int], dict]:
+    """Fits of an interrupted run (``PARTIAL``), by (size, backend, seed)."""
     if not PARTIAL.exists():
         return {}
     records = [json.loads(line) for line in PARTIAL.read_text().splitlines() if line.strip()]
-    return {(r["size"], r["backend"]): r for r in records}
+    return {(r["size"], r["backend"], r.get("seed", 11)): {"seed": 11, **r} for r in records}
+
+
+def medians(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per size and backend: medians over its seeds (divergences summed, peak memory
+    and z the largest), and the ratio of its median min-ESS/s to PyMC's."""
+    table = table.assign(slowest=table.get("slowest", pd.Series(index=table.index, dtype=str)))
+    grouped = table.groupby(["size", "backend"], sort=False)
+    rows = grouped.agg(
+        rows=("rows", "first"),
+        seeds=("seed", "size"),
+        compile_s=("compile_s", "median"),
+        sampling_s=("sampling_s", "median"),
+        min_bulk_ess=("min_bulk_ess", "median"),
+        slowest=("slowest", lambda x: ", ".join(sorted(set(x.dropna())))),
+        min_tail_ess=("min_tail_ess", "median"),
+        min_ess_per_s=("min_ess_per_s", "median"),
+        divergences=("divergences", "sum"),
+        peak_rss_mb=("peak_rss_mb", "max"),
+        max_z_vs_pymc=("max_z_vs_pymc", "max"),
+        run=("run", lambda x: ", ".join(sorted(set(x)))),
+    ).reset_index()
+    pymc = rows[rows["backend"] == "pymc"].set_index("size")["min_ess_per_s"]
+    return rows.assign(ratio=rows["min_ess_per_s"] / rows["size"].map(pymc))
 
 
 def write(records: list[dict]) -> None:
@@ -252,28 +287,31 @@ def write(records: list[dict]) -> None:
     if path.exists():
         previous = pd.read_csv(path)
         previous = previous[~previous["size"].isin(table["size"])]
-        table = pd.concat([previous, table]).sort_values(
-            "size", key=lambda s: s.map(ORDER), kind="stable"
-        )
+        table = pd.concat([previous, table])
+    table["seed"] = table["seed"].fillna(11).astype(int)
+    table = table.sort_values("size", key=lambda s: s.map(ORDER), kind="stable")
     table.to_csv(path, index=False)
     lines = [
         "# Samplers on the canonical model",
         "",
         f"`benchmarks/samplers.py`. Machine: {machine()}.",
-        "4 chains x 1,000 tuning + 1,000 draws, target_accept 0.8; one process per fit.",
+        "4 chains x 1,000 tuning + 1,000 draws, target_accept 0.8; one process per fit;",
+        "medians over the seeds (every fit in `samplers.csv`).",
         "",
-        "| size | rows | backend | compile s | sampling s | min bulk ESS | min tail ESS |"
-        " min-ESS/s | ratio to PyMC | divergences | peak RSS MB | max z vs PyMC | run |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| size | rows | backend | seeds | compile s | sampling s | min bulk ESS (parameter) |"
+        " min tail ESS | min-ESS/s | ratio to PyMC | divergences | peak RSS MB |"
+        " max z vs PyMC | run |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    rows = table.to_dict("records")
-    for r in rows:
-        base = next(x for x in rows if x["size"] == r["size"] and x["backend"] == "pymc")
+    for r in medians(table).to_dict("records"):
+        ratio = "" if pd.isna(r["ratio"]) else f"{r['ratio']:.2f}"
         z = "" if pd.isna(r["max_z_vs_pymc"]) else f"{r['max_z_vs_pymc']:.1f}"
+        slowest = f" ({r['slowest']})" if r["slowest"] else ""
+        per_s = r["min_ess_per_s"]
         lines.append(
-            f"| {r['size']} | {r['rows']:,} | {r['backend']} | {r['compile_s']:.1f} | "
-            f"{r['sampling_s']:.1f} | {r['min_bulk_ess']:.0f} | {r['min_tail_ess']:.0f} | "
-            f"{r['min_ess_per_s']:.1f} | {r['min_ess_per_s'] / base['min_ess_per_s']:.2f} | "
+            f"| {r['size']} | {r['rows']:,} | {r['backend']} | {r['seeds']} | "
+            f"{r['compile_s']:.1f} | {r['sampling_s']:.1f} | {r['min_bulk_ess']:.0f}{slowest} | "
+            f"{r['min_tail_ess']:.0f} | {per_s:.{1 if per_s >= 10 else 2}f} | {ratio} | "
             f"{r['divergences']} | {r['peak_rss_mb']:.0f} | {z} | {r['run']} |"
         )
     path = RESULTS / "samplers.md"
@@ -285,11 +323,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", nargs="+", choices=list(SIZES), default=["S", "M"])
     parser.add_argument("--backends", nargs="+", choices=BACKENDS, default=list(BACKENDS))
-    parser.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--seeds", nargs="+", type=int, default=[11], help="one fit per seed; medians reported"
+    )
+    parser.add_argument("--worker", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        size, backend, scores, out = args.worker
-        worker(size, backend, Path(scores), Path(out))
+        size, backend, scores, out, seed = args.worker
+        worker(size, backend, Path(scores), Path(out), int(seed))
         return
     started = time.strftime("%Y-%m-%d %H:%M")
     done = finished()
@@ -297,16 +338,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
             path = Path(tmp) / f"{size}.csv"
-            todo = [b for b in args.backends if (size, b) not in done]
-            if todo:
+            fits = [(b, seed) for seed in args.seeds for b in args.backends]  # seeds interleaved
+            if any((size, *fit) not in done for fit in fits):
                 simulate_scores(size, path)
-            for backend in args.backends:
-                if (size, backend) in done:
-                    print(f"{size} {backend}: reusing the fit of {done[size, backend]['run']}")
-                    records.append(done[size, backend])
+            for backend, seed in fits:
+                if (size, backend, seed) in done:
+                    reused = done[size, backend, seed]
+                    print(f"{size} {backend} seed {seed}: reusing the fit of {reused['run']}")
+                    records.append(reused)
                     continue
-                print(f"{size} {backend} ... ({time.strftime('%H:%M')})", flush=True)
-                records.append({**run(size, backend, path), "run": started})
+                print(f"{size} {backend} seed {seed} ... ({time.strftime('%H:%M')})", flush=True)
+                records.append({**run(size, backend, path, seed), "run": started})
                 with PARTIAL.open("a") as partial:
                     partial.write(json.dumps(records[-1]) + "\n")
                 print(

@@ -1,18 +1,18 @@
 # The methodologist's bench: refits under other prior sets and as variants, compared.
 
 
-rule fit_bench:
+rule fit_variant:
     input:
         unpack(model_declaration),
         scores=rules.score.output.scores,
         codebook=config["study"]["codebook"],
         data=config["study"]["file"],
     output:
-        fit=f"{RESULTS}/bench/{{kind}}/{{model}}/{{name}}.nc",
+        fit=f"{RESULTS}/bench/variants/{{model}}/{{name}}.nc",
     log:
-        f"{LOGS}/bench/{{kind}}/{{model}}/{{name}}.log",
+        f"{LOGS}/bench/variants/{{model}}/{{name}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/bench/{{kind}}/{{model}}/{{name}}.tsv"
+        f"{RESULTS}/benchmarks/bench/variants/{{model}}/{{name}}.tsv"
     conda:
         "../../environment.yml"
     threads: fit_threads
@@ -23,12 +23,46 @@ rule fit_bench:
         sampler=config["sampler"],
         seed=config["seed"],
         models_dir=MODELS_DIR,
-        priors=lambda wildcards: wildcards.name if wildcards.kind == "priors" else None,
-        variant=lambda wildcards: (
-            wildcards.name if wildcards.kind == "variants" else None
-        ),
+        variant=lambda wildcards: wildcards.name,
     script:
         "../scripts/fit.py"
+
+
+# One job per model of the prior grid fits it under every other prior set: prior constants
+# are data, so the model is compiled once (the declared set's fit is the model's own).
+for grid_model in PRIOR_MODELS:
+    if not grid_sets(grid_model):
+        continue
+
+    rule:
+        name:
+            f"prior_grid_{grid_model}"
+        input:
+            declaration=f"{MODELS_DIR}/{grid_model}.yaml",
+            priors=[f"{MODELS_DIR}/priors/{p}.yaml" for p in grid_sets(grid_model)],
+            scores=rules.score.output.scores,
+            codebook=config["study"]["codebook"],
+            data=config["study"]["file"],
+        output:
+            fits=[grid_fit(grid_model, p) for p in grid_sets(grid_model)],
+        log:
+            f"{LOGS}/bench/priors/{grid_model}.log",
+        benchmark:
+            f"{RESULTS}/benchmarks/bench/priors/{grid_model}.tsv"
+        conda:
+            "../../environment.yml"
+        threads: fit_threads
+        resources:
+            mem_mb=fit_memory_mb,
+            runtime=grid_runtime_min(len(grid_sets(grid_model))),
+        params:
+            sampler=config["sampler"],
+            seed=config["seed"],
+            models_dir=lambda wildcards, input: str(Path(input.declaration).parent),
+            model=grid_model,
+            prior_sets=grid_sets(grid_model),
+        script:
+            "../scripts/prior_grid.py"
 
 
 rule prior_comparison:
@@ -60,8 +94,7 @@ rule loo_comparison:
     input:
         base=rules.fit.output.fit,
         variants=lambda wildcards: expand(
-            rules.fit_bench.output.fit,
-            kind="variants",
+            rules.fit_variant.output.fit,
             model=wildcards.model,
             name=LOO_VARIANTS,
         ),

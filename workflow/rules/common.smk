@@ -25,7 +25,6 @@ with exit_on_input_error():
 
 wildcard_constraints:
     model="|".join(MODELS),
-    kind="priors|variants",
 
 
 def declared_priors(model):
@@ -34,12 +33,9 @@ def declared_priors(model):
 
 def model_declaration(wildcards):
     """The model's YAML and its prior set's YAML (so editing either refits)."""
-    priors = declared_priors(wildcards.model)
-    if wildcards.get("kind") == "priors":
-        priors = wildcards.name
     return {
         "declaration": f"{MODELS_DIR}/{wildcards.model}.yaml",
-        "priors": f"{MODELS_DIR}/priors/{priors}.yaml",
+        "priors": f"{MODELS_DIR}/priors/{declared_priors(wildcards.model)}.yaml",
     }
 
 
@@ -48,6 +44,11 @@ def grid_fit(model, prior_set):
     if prior_set == declared_priors(model):
         return f"{RESULTS}/fits/{model}.nc"
     return f"{RESULTS}/bench/priors/{model}/{prior_set}.nc"
+
+
+def grid_sets(model):
+    """The prior grid's sets for ``model`` other than its declared one."""
+    return [p for p in PRIOR_SETS if p != declared_priors(model)]
 
 
 def scores_rows(path):
@@ -66,6 +67,13 @@ def fit_threads(wildcards, input):
     if scores_rows(input.scores) < SMALL_FIT_ROWS:
         return 1
     return config["sampler"]["chains"]
+
+
+def grid_runtime_min(sets):
+    """Minutes for a prior grid job: a fit's per set (one compilation for all)."""
+    return lambda wildcards, input, attempt: sets * fit_runtime_min(
+        wildcards, input, attempt
+    )
 
 
 def fit_memory_mb(wildcards, input, attempt):

@@ -1,5 +1,5 @@
-"""Rules fit and fit_bench: sample one declared model, or a prior set's or a variant's
-refit of it (see intersession.steps)."""
+"""Rules fit and fit_variant: sample one declared model, or a variant of it (see
+intersession.steps)."""
 
 from intersession import steps
 from intersession.logs import step_log
@@ -15,7 +15,6 @@ with step_log(snakemake.log[0], f"fit {snakemake.wildcards.model}"):
         sampler=dict(params.sampler),
         seed=params.seed,
         threads=snakemake.threads,
-        fit_out=snakemake.output.fit,
-        priors=getattr(params, "priors", None),
+        fit_outs={None: snakemake.output.fit},
         variant=getattr(params, "variant", None),
     )

@@ -24,38 +24,41 @@ import xarray as xr
 
 from intersession.atomic import atomic_path
 from intersession.inference.pointwise import pointwise_plan
+from intersession.inference.refit import Structure, compile_structure
 from intersession.provenance import PROVENANCE_ATTR, derive_seed, package_versions
 
 log = logging.getLogger(__name__)
 
 
-def sample(model: pm.Model, sampler: dict, seed: int, cores: int) -> az.InferenceData:
+def sample(
+    model: pm.Model, sampler: dict, seed: int, cores: int, structure: Structure | None = None
+) -> az.InferenceData:
     """Draw from the posterior with the configured NUTS backend, then the derived groups.
 
     Seeds for the posterior, prior predictive and posterior predictive draws are derived
-    from ``seed`` so that each is reproducible on its own.
+    from ``seed`` so that each is reproducible on its own. With nutpie, ``structure`` is
+    the model's structure compiled beforehand (one compilation for several fits), else the
+    model is compiled here.
     """
     progress = sys.stderr.isatty()
     backend = sampler["backend"]
-    kwargs = (
-        {"nuts_sampler_kwargs": {"save_warmup": False}}
-        if backend == "nutpie"
-        else {"idata_kwargs": {"include_transformed": True}}
-    )
     with model:
         start = time.perf_counter()
-        idata = pm.sample(
-            draws=sampler["draws"],
-            tune=sampler["tune"],
-            chains=sampler["chains"],
-            cores=cores,
-            target_accept=sampler["target_accept"],
-            random_seed=derive_seed(seed, "posterior"),
-            nuts_sampler=backend,
-            progressbar=progress,
-            compute_convergence_checks=False,
-            **kwargs,
-        )
+        if backend == "nutpie":
+            compiled = (structure or compile_structure(model)).compiled_for(model)
+            idata = nutpie_posterior(model, compiled, sampler, seed, cores, progress)
+        else:
+            idata = pm.sample(
+                draws=sampler["draws"],
+                tune=sampler["tune"],
+                chains=sampler["chains"],
+                cores=cores,
+                target_accept=sampler["target_accept"],
+                random_seed=derive_seed(seed, "posterior"),
+                progressbar=progress,
+                compute_convergence_checks=False,
+                idata_kwargs={"include_transformed": True},
+            )
         keep_unconstrained(idata)
         log.info(
             "sampled %d chains x %d draws with %s in %.1f s",
@@ -97,6 +100,48 @@ def sample(model: pm.Model, sampler: dict, seed: int, cores: int) -> az.Inferenc
                 draws=sampler["prior_draws"], random_seed=derive_seed(seed, "prior")
             )
         )
+    return idata
+
+
+def nutpie_posterior(
+    model: pm.Model, compiled, sampler: dict, seed: int, cores: int, progress: bool
+) -> az.InferenceData:
+    """nutpie's draws of ``compiled`` (``model`` compiled), with ``model``'s constant and
+    observed data as ``pm.sample`` adds them; chains on at most ``cores`` threads."""
+    import nutpie
+    from pymc.backends.arviz import (
+        coords_and_dims_for_inferencedata,
+        dict_to_dataset,
+        find_constants,
+        find_observations,
+    )
+
+    start = time.perf_counter()
+    idata = nutpie.sample(
+        compiled,
+        draws=sampler["draws"],
+        tune=sampler["tune"],
+        chains=sampler["chains"],
+        cores=cores,
+        seed=derive_seed(seed, "posterior"),
+        target_accept=sampler["target_accept"],
+        save_warmup=False,
+        progress_bar=progress,
+    )
+    idata.posterior.attrs["sampling_time"] = time.perf_counter() - start
+    coords, dims = coords_and_dims_for_inferencedata(model)
+    data = {
+        "constant_data": find_constants(model),
+        "observed_data": find_observations(model),
+    }
+    idata.add_groups(
+        {
+            group: dict_to_dataset(values, library=pm, coords=coords, dims=dims, default_dims=[])
+            for group, values in data.items()
+        },
+        coords=coords,
+        dims=dims,
+    )
     return idata
 
 
