@@ -154,11 +154,11 @@ def worker(size: str, backend: str, scores_path: Path, out: Path, seed: int) -> 
             model = default_model(scores, Path(tmp), canonical=backend == "default")
         else:
             model = literal_model(scores)
+        from intersession.inference.fit import nutpie_posterior
+        from intersession.inference.refit import compile_structure
+
         start = time.perf_counter()
         if backend.startswith("default"):  # as the workflow's fit step samples
-            from intersession.inference.fit import nutpie_posterior
-            from intersession.inference.refit import compile_structure
-
             compiled = compile_structure(model).compiled_for(model)
             idata = nutpie_posterior(model, compiled, SAMPLER, seed, os.cpu_count(), False)
         else:
