@@ -103,6 +103,8 @@ def fit(
 
     book = load_codebook(codebook)
     table = read_table(scores)
+    model_seed = derive_seed(seed, model)
+    shared = len(fit_outs) > 1 and sampler["backend"] == "nutpie"  # one compilation for all
     structure = None
     for i, (priors, fit_out) in enumerate(fit_outs.items()):
         spec = load_model(models_dir, model, book, priors=priors, variant=variant)
@@ -111,7 +113,6 @@ def fit(
         if i == 0:
             for note in data.notes:
                 log.info("design: %s", note)
-        model_seed = derive_seed(seed, model)
         log.info(
             "fitting %s%s on %d rows (seed %d, %s)",
             model,
@@ -120,7 +121,6 @@ def fit(
             model_seed,
             sampler["backend"],
         )
-        shared = len(fit_outs) > 1 and sampler["backend"] == "nutpie"
         with priors_as_data() if shared else nullcontext():
             built = build(spec, equations)
             if shared and structure is None:
