@@ -126,6 +126,7 @@ def default_model(scores: pd.DataFrame, directory: Path, canonical: bool):
     from intersession.data.codebook import load_codebook
     from intersession.model.build import build, prepare
     from intersession.model.declaration import load_model
+    from intersession.model.regression import build_options
 
     bar = "||" if canonical else "|"
     formula = (
@@ -140,7 +141,8 @@ def default_model(scores: pd.DataFrame, directory: Path, canonical: bool):
     (directory / "m.yaml").write_text(yaml.safe_dump({"formula": formula, "centring": centring}))
     book = load_codebook(ROOT / "tests" / "designs" / "multisite_codebook.yaml")
     spec = load_model(directory, "m", book)
-    return build(spec, prepare(spec, scores))
+    with build_options(fixed_shapes=True):  # as the workflow's fit step builds it
+        return build(spec, prepare(spec, scores))
 
 
 def worker(size: str, backend: str, scores_path: Path, out: Path, seed: int) -> None:

@@ -31,9 +31,9 @@ def fake_fit(
             "energy": rng.normal(size=shape),
         },
         observed_data={"isp_actions": rng.normal(3, 1, size=20)},
-        constant_data={"X": rng.normal(size=(20, 3))},
+        constant_data={"X": rng.normal(size=(3, 20))},
         coords={"term": terms, "obs_id": [f"C{i}" for i in range(20)]},
-        dims={"beta": ["term"], "isp_actions": ["obs_id"], "X": ["obs_id", "term"]},
+        dims={"beta": ["term"], "isp_actions": ["obs_id"], "X": ["term", "obs_id"]},
     )
     names = ["isp_actions", "self_alliance", "other_alliance"]
     idata.constant_data["scaling_mean"] = xr.DataArray([3.0, 5.8, 5.0], coords={"variable": names})

@@ -219,7 +219,7 @@ def fit_replicates(
         idata = compiled[key].sample(
             values, settings, derive_seed(replicate_seed, "posterior"), cores
         )
-        x = xr.Dataset({"X": (("obs_id", "term"), values["X"])})
+        x = xr.Dataset({"X": (("term", "obs_id"), values["X"])})
         idata.add_groups(constant_data=x)  # as a fit stores it, beside the scaling
         context = {
             "clients": size.clients,

@@ -67,7 +67,8 @@ class Structure:
     compiled: Any  # nutpie's CompiledPyMCModel
 
     def compiled_for(self, model: pm.Model):
-        """The compiled model with ``model``'s data, its initial point included."""
+        """The compiled model with ``model``'s data, its initial point included (data of
+        another shape than compiled raise pytensor's TypeError when built with fixed shapes)."""
         values = {var.name: var for var in model.data_vars}
         shared = {name: values[name].get_value() for name in self.compiled.shared_data}
         for var in self.model.data_vars:
@@ -79,9 +80,9 @@ class Structure:
 def compile_structure(model: pm.Model) -> Structure:
     """Compile ``model`` with nutpie (numba), once per structure.
 
-    Its data stay data: freezing the design matrix and group indices into constants
-    (``freeze_dims_and_data``) was measured on the M study and left sampling as it was
-    (22.2 vs 22.6 s) while compilation took 15.4 instead of 8.4 s."""
+    Its data stay data (of fixed shapes when built so, see ``model.regression``): freezing
+    them into constants (``freeze_dims_and_data``) made compilation on the M study take
+    15.4 instead of 8.4 s for the same sampling time."""
     import nutpie
 
     start = time.perf_counter()

@@ -17,11 +17,16 @@
   correlation through a Cholesky factor (Lewandowski, Kurowicka & Joe, 2009), unless
   declared uncorrelated (``(1 + x || level)``): then each has its own half-normal SD.
 - **Prior constants** are constants of the graph, or data (``prior_<parameter>_<argument>``)
-  inside :func:`priors_as_data`: the fits of one model under several prior sets then share
-  one compiled structure (the workflow's prior grid compiles each model once), and each
-  fit's ``constant_data`` shows the constants it used. Data only there: on the default study
-  six more data made nutpie's compilation of ISP-actions 2 to 4 s slower (11.6-12.7 vs
-  7.1-10.5 s, two runs each).
+  with ``build_options(priors_as_data=True)``: the fits of one model under several prior
+  sets then share one compiled structure (the workflow's prior grid compiles each model
+  once), and each fit's ``constant_data`` shows the constants it used. Data only there: on
+  the default study six more data made nutpie's compilation of ISP-actions 2 to 4 s slower
+  (11.6-12.7 vs 7.1-10.5 s, two runs each).
+- **Fixed shapes** (``build_options(fixed_shapes=True)``, the workflow's fits): the data's
+  shapes (rows, units) are part of their types, so numba specialises the compiled
+  gradient to them. With the group indices' length unknown, a gradient of the M model
+  took 0.189 instead of 0.133 ms. Models refitted to datasets of other sizes (the design
+  analysis) are built without.
 - **Likelihood** on the outcome's original scale (``mu = mean_y + sd_y * eta``): Gaussian,
   or Student-t for robustness to outlying observations (nu ~ Gamma(2, 0.1), Juarez & Steel,
   2010); or ordinal, a cumulative logit on the sum score with ordered cutpoints (Burkner &
@@ -33,7 +38,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -266,14 +271,16 @@ def _uncorrelated_block(level: str, block: tuple, index, priors: dict):
 def _block_part(columns: list, index, x, terms, slopes):
     """Intercept plus slope x predictor, per row, from each effect's vector over units.
 
-    Each unit-level vector is indexed by row on its own and slopes multiply design-matrix
-    columns one by one: indexing a (units x effects) matrix by row, and ``dot`` without a
-    BLAS in nutpie's numba code, made every gradient about 4x slower at 17,542 rows and
-    sampling 3.7x slower (83 vs 23 s; ``benchmarks/results/samplers.md``).
+    Each unit-level vector is indexed by row on its own and slopes multiply rows of the
+    (terms x rows) design matrix one by one: indexing a (units x effects) matrix by row,
+    and ``dot`` without a BLAS in nutpie's numba code, made every gradient about 4x slower
+    at 17,542 rows and sampling 3.7x slower (83 vs 23 s; ``benchmarks/results/samplers.md``).
+    A term's values are one contiguous row: columns of a (rows x terms) matrix, strided,
+    took a third longer per gradient of the M model (0.178 vs 0.133 ms).
     """
     part = columns[0][index]
     for column, slope in zip(columns[1:], slopes, strict=True):
-        part = part + column[index] * x[:, terms.index(slope)]
+        part = part + column[index] * x[terms.index(slope)]
     return part
 
 
@@ -281,7 +288,7 @@ def level_index(level: str, frame: pd.DataFrame, indices: dict):
     """Shared ``pm.Data`` of each row's unit code at ``level`` (created once per model)."""
     if level not in indices:
         codes, _ = pd.factorize(frame[level].astype(str), sort=True)
-        indices[level] = pm.Data(f"{level}_index", codes, dims="obs_id")
+        indices[level] = model_data(f"{level}_index", codes, dims="obs_id")
     return indices[level]
 
 
@@ -306,27 +313,42 @@ def model_coords(equations: list[tuple[ModelData, str]], correlated: tuple[str, 
     return coords
 
 
-_PRIORS_AS_DATA: ContextVar[bool] = ContextVar("priors_as_data", default=False)
+@dataclass(frozen=True)
+class BuildOptions:
+    """How data and prior constants enter a model's graph (see the module docstring)."""
+
+    priors_as_data: bool = False
+    fixed_shapes: bool = False
+
+
+_OPTIONS: ContextVar[BuildOptions] = ContextVar("build_options", default=BuildOptions())
 
 
 @contextmanager
-def priors_as_data() -> Iterator[None]:
-    """Models built inside take their prior constants as data (see :func:`prior_args`)."""
-    token = _PRIORS_AS_DATA.set(True)
+def build_options(**options: bool) -> Iterator[None]:
+    """Models built inside take these :class:`BuildOptions`."""
+    token = _OPTIONS.set(replace(_OPTIONS.get(), **options))
     try:
         yield
     finally:
-        _PRIORS_AS_DATA.reset(token)
+        _OPTIONS.reset(token)
+
+
+def model_data(name: str, value: np.ndarray, dims=None):
+    """``pm.Data`` of ``value``; with ``fixed_shapes`` its shape is part of its type."""
+    value = np.asarray(value)
+    shape = {"shape": value.shape} if _OPTIONS.get().fixed_shapes else {}
+    return pm.Data(name, value, dims=dims, **shape)
 
 
 def prior_args(parameter: str, arguments: dict, dims: str | None = None) -> dict:
-    """A prior's arguments: constants, or inside :func:`priors_as_data` ``pm.Data`` named
+    """A prior's arguments: constants, or with ``priors_as_data`` ``pm.Data`` named
     ``prior_<parameter>_<argument>`` (vectors along ``dims``), so that another prior set
     changes the model's data, not its graph."""
-    if not _PRIORS_AS_DATA.get():
+    if not _OPTIONS.get().priors_as_data:
         return {argument: np.asarray(value, dtype=float) for argument, value in arguments.items()}
     return {
-        argument: pm.Data(
+        argument: model_data(
             f"prior_{parameter}_{argument}",
             np.asarray(value, dtype=float),
             dims=dims if np.ndim(value) else None,
@@ -352,18 +374,19 @@ def slope_priors(terms, priors: dict) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fixed_part(spec: ModelSpec, data: ModelData, suffix: str):
-    """Design matrix (``X<suffix>``) and population-level linear predictor of one equation."""
+    """Design matrix (``X<suffix>``, one row per term: see :func:`_block_part`) and
+    population-level linear predictor of one equation."""
     priors = spec.priors
-    x = pm.Data(
+    x = model_data(
         f"X{suffix}",
-        design_matrix(data.terms, data.frame, data.scaling),
-        dims=("obs_id", f"term{suffix}"),
+        np.ascontiguousarray(design_matrix(data.terms, data.frame, data.scaling).T),
+        dims=(f"term{suffix}", "obs_id"),
     )
     mu, sigma = slope_priors(data.terms, priors)
     name = f"beta{suffix}"
     args = prior_args(name, {"mu": mu, "sigma": sigma}, dims=f"term{suffix}")
     beta = pm.Normal(name, **args, dims=f"term{suffix}")
-    eta = sum(beta[j] * x[:, j] for j in range(len(data.terms)))  # see _block_part
+    eta = sum(beta[j] * x[j] for j in range(len(data.terms)))
     if spec.family != "ordinal":  # the ordinal cutpoints absorb the intercept
         name = f"Intercept{suffix}"
         eta = eta + pm.Normal(name, **prior_args(name, priors["intercept"]))
