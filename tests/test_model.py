@@ -9,7 +9,12 @@ from scipy import stats
 from intersession.data.score import score_study
 from intersession.data.validate import validate_study
 from intersession.model.declaration import GroupSpec, load_model
-from intersession.model.regression import build_model, design_matrix, prepare_data
+from intersession.model.regression import (
+    build_model,
+    build_options,
+    design_matrix,
+    prepare_data,
+)
 from intersession.schema import DeclarationError
 from tests.conftest import DEFAULT_STUDY, ROOT, write_model
 
@@ -54,6 +59,29 @@ def test_interaction_column_is_product_of_standardised_predictors(default_codebo
     np.testing.assert_allclose(x[:, 0], z_self)
     np.testing.assert_allclose(x[:, 2], z_self * z_other)
     assert x[:, 0].mean() == pytest.approx(0, abs=1e-12)
+
+
+def test_fits_fix_the_data_shapes_and_refitted_models_keep_them_open(default_codebook, scores):
+    """The workflow's fits build with fixed shapes (a faster gradient, samplers.md); the
+    design analysis refits one compiled model to studies of other sizes, so by default a
+    model's data take any length. Each term is a contiguous row of X."""
+    spec = load_model(ROOT / "models", "isp_actions", default_codebook)
+    data = prepare_data(spec, scores)
+    with build_options(fixed_shapes=True):
+        fixed = build_model(spec, data)
+    open_ = build_model(spec, data)
+    assert fixed["X"].type.shape == (3, 81)
+    assert fixed["therapist_index"].type.shape == (81,)
+    assert open_["X"].type.shape == (None, None)
+    assert open_["therapist_index"].type.shape == (None,)
+    x = fixed["X"].get_value()
+    assert x.flags["C_CONTIGUOUS"]
+    np.testing.assert_array_equal(x, design_matrix(data.terms, data.frame, data.scaling).T)
+    point = fixed.initial_point()
+    assert fixed.compile_logp()(point) == pytest.approx(open_.compile_logp()(point), rel=1e-12)
+    with pytest.raises(TypeError, match=r"shape \(\(81,\)\) is not compatible"):
+        fixed["therapist_index"].set_value(np.zeros(80, dtype="int32"))
+    open_["therapist_index"].set_value(np.zeros(80, dtype="int32"))
 
 
 def test_rows_with_missing_values_are_excluded_and_counted(default_codebook, scores):
