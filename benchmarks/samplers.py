@@ -11,7 +11,8 @@ would be the residual). Backends:
   ``isp_actions ~ self_alliance * other_alliance + (1 | client) + (1 + self_alliance ||
   therapist)`` with ``centring: grand``, built by ``intersession.model.build`` with fixed
   data shapes (the default prior set is the literal model's priors) and compiled and
-  sampled as the workflow's fit step does (``inference.refit.compile_structure``, ``inference.fit.nutpie_posterior``);
+  sampled as the workflow's fit step does (``inference.refit.compile_structure``,
+  ``inference.fit.nutpie_posterior``);
 - ``default-within``: the same declaration with the workflow's default centring (within-
   and between-client parts) and correlated therapist effects, as a user would first write
   it; other parameters, so only its speed is comparable.

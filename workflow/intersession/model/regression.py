@@ -321,13 +321,17 @@ class BuildOptions:
     fixed_shapes: bool = False
 
 
-_OPTIONS: ContextVar[BuildOptions] = ContextVar("build_options", default=BuildOptions())
+_OPTIONS: ContextVar[BuildOptions | None] = ContextVar("build_options", default=None)
+
+
+def _options() -> BuildOptions:
+    return _OPTIONS.get() or BuildOptions()
 
 
 @contextmanager
 def build_options(**options: bool) -> Iterator[None]:
     """Models built inside take these :class:`BuildOptions`."""
-    token = _OPTIONS.set(replace(_OPTIONS.get(), **options))
+    token = _OPTIONS.set(replace(_options(), **options))
     try:
         yield
     finally:
@@ -337,7 +341,7 @@ def build_options(**options: bool) -> Iterator[None]:
 def model_data(name: str, value: np.ndarray, dims=None):
     """``pm.Data`` of ``value``; with ``fixed_shapes`` its shape is part of its type."""
     value = np.asarray(value)
-    shape = {"shape": value.shape} if _OPTIONS.get().fixed_shapes else {}
+    shape = {"shape": value.shape} if _options().fixed_shapes else {}
     return pm.Data(name, value, dims=dims, **shape)
 
 
@@ -345,7 +349,7 @@ def prior_args(parameter: str, arguments: dict, dims: str | None = None) -> dict
     """A prior's arguments: constants, or with ``priors_as_data`` ``pm.Data`` named
     ``prior_<parameter>_<argument>`` (vectors along ``dims``), so that another prior set
     changes the model's data, not its graph."""
-    if not _OPTIONS.get().priors_as_data:
+    if not _options().priors_as_data:
         return {argument: np.asarray(value, dtype=float) for argument, value in arguments.items()}
     return {
         argument: model_data(
