@@ -95,3 +95,11 @@ if __name__ == "__main__":
     import sys
 
     print(rule_summary(job_records(Path(sys.argv[1]))))
+
+
+def write_keeping_notes(path: Path, text: str, script: str) -> None:
+    """Write a results file, keeping the written notes below the marker line of ``script``
+    (``<!-- notes: kept by <script> -->``) of the file it replaces."""
+    marker = f"<!-- notes: kept by {script} -->\n"
+    notes = path.read_text().partition(marker)[2] if path.exists() else ""
+    path.write_text(text + (f"\n{marker}{notes}" if notes else ""))

@@ -45,13 +45,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from measure import machine, run_polled
+from measure import machine, run_polled, write_keeping_notes
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 PARTIAL = RESULTS / "samplers.partial.jsonl"
-#: Written prose below this line of ``samplers.md`` is kept when the table is rewritten.
-NOTES = "<!-- notes: kept by samplers.py -->\n"
 SIZES = {  # clients, therapists, sessions
     "S": (81, 10, 1),  # the default study
     "M": (2_000, 100, 10),
@@ -317,9 +315,7 @@ def write(records: list[dict]) -> None:
             f"{r['min_tail_ess']:.0f} | {per_s:.{1 if per_s >= 10 else 2}f} | {ratio} | "
             f"{r['divergences']} | {r['peak_rss_mb']:.0f} | {z} | {r['run']} |"
         )
-    path = RESULTS / "samplers.md"
-    notes = path.read_text().partition(NOTES)[2] if path.exists() else ""
-    path.write_text("\n".join(lines) + "\n" + (f"\n{NOTES}{notes}" if notes else ""))
+    write_keeping_notes(RESULTS / "samplers.md", "\n".join(lines) + "\n", "samplers.py")
 
 
 def main() -> None:

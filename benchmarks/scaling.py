@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
-from measure import job_records, machine, run_polled
+from measure import job_records, machine, run_polled, write_keeping_notes
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -134,7 +134,7 @@ def write(records: list[dict], started: str) -> None:
         "| " + " | ".join(f"{v:,}" if isinstance(v, int) else str(v) for v in row) + " |"
         for row in table.itertuples(index=False)
     ]
-    (RESULTS / "scaling.md").write_text("\n".join(lines) + "\n")
+    write_keeping_notes(RESULTS / "scaling.md", "\n".join(lines) + "\n", "scaling.py")
 
 
 def main() -> None:
