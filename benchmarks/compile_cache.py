@@ -62,21 +62,21 @@ def worker(scores: str, out: str) -> None:
     import arviz as az
 
     from intersession import steps
+    from intersession.inference.record import StudyInputs
     from intersession.provenance import posterior_digest
 
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         fit = Path(tmp) / "fit.nc"
-        steps.fit(
-            scores=scores,
-            codebook=str(STUDY / "codebook.yaml"),
+        inputs = StudyInputs(
             models_dir=str(ROOT / "models"),
-            model="isp_actions",
+            codebook=str(STUDY / "codebook.yaml"),
             data_file=str(STUDY / "study.csv"),
             sampler=SAMPLER,
             seed=20181101,
-            threads=1,
-            fit_outs={None: str(fit)},
+        )
+        steps.fit(
+            scores=scores, inputs=inputs, model="isp_actions", threads=1, fit_outs={None: str(fit)}
         )
         posterior = az.from_netcdf(fit, engine="h5netcdf").posterior
         digest = posterior_digest(posterior)

@@ -89,11 +89,9 @@ def measure(rows: int) -> dict:
 
 
 def _pointwise(fit: Path) -> str:
-    import arviz as az
+    from intersession.inference.record import FitRecord
 
-    from intersession.inference.fit import read_provenance
-
-    plan = read_provenance(az.from_netcdf(fit, engine="h5netcdf"))["pointwise"]
+    plan = FitRecord.read_file(fit).pointwise
     return f"{plan['draws']:,} of {plan['of_draws']:,} draws, {plan['dtype']}"
 
 

@@ -1,8 +1,27 @@
 """Small fake posteriors with known values, for tests that need no sampler."""
 
+import json
+
 import arviz as az
 import numpy as np
 import xarray as xr
+
+from intersession.model.parameter_map import parameter_map
+from intersession.provenance import PROVENANCE_ATTR
+
+
+def with_parameter_map(idata, equations=(("", "isp_actions"),), family="gaussian"):
+    """Store the parameter map of ``idata``'s posterior (equations as (suffix, outcome)),
+    as a fit's record holds it."""
+    pmap = parameter_map(
+        [
+            {"suffix": suffix, "outcome": outcome, "family": family, "observed": (outcome, None)}
+            for suffix, outcome in equations
+        ],
+        idata.posterior.data_vars,
+    )
+    idata.posterior.attrs[PROVENANCE_ATTR] = json.dumps({"parameters": pmap.to_dict()})
+    return idata
 
 
 def fake_fit(
@@ -38,4 +57,4 @@ def fake_fit(
     names = ["isp_actions", "self_alliance", "other_alliance"]
     idata.constant_data["scaling_mean"] = xr.DataArray([3.0, 5.8, 5.0], coords={"variable": names})
     idata.constant_data["scaling_sd"] = xr.DataArray([0.8, 0.8, 1.1], coords={"variable": names})
-    return idata
+    return with_parameter_map(idata)

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from arviz.stats.ecdf_utils import ecdf_confidence_band
 
-from intersession.calibration import design, load_regression, sbc
+from intersession.calibration import design, load_regression, plan, sbc
 from intersession.inference.refit import prior_sampler
 from intersession.model.build import build, prepare
 from intersession.model.declaration import load_model
@@ -220,12 +220,12 @@ def test_a_standardised_outcome_gives_the_same_posterior_as_the_raw_outcome(
 
 def test_design_sizes_jobs_and_replicates():
     settings = {**DESIGN_SETTINGS, "clients": [40, 80], "replicates": 5, "batch_size": 2}
-    assert design.sizes(settings) == [design.Size(40, 5, 1), design.Size(80, 10, 1)]
-    assert [(s.label, b) for s, b in design.jobs(settings)] == [
+    assert plan.sizes(settings) == [plan.Size(40, 5, 1), plan.Size(80, 10, 1)]
+    assert [(s.label, b) for s, b in plan.jobs(settings)] == [
         ("40x1", 0), ("40x1", 1), ("40x1", 2), ("80x1", 0), ("80x1", 1), ("80x1", 2),
     ]  # fmt: skip
-    assert list(design.batch_replicates(settings, 2)) == [4]
-    assert design.sizes({**settings, "therapists": 12})[0].therapists == 12
+    assert list(plan.batch_replicates(settings, 2)) == [4]
+    assert plan.sizes({**settings, "therapists": 12})[0].therapists == 12
 
 
 def test_truth_overrides_update_mappings_key_by_key():
@@ -242,7 +242,7 @@ def test_truth_overrides_update_mappings_key_by_key():
 
 def test_simulated_scores_have_one_row_per_client(default_codebook):
     scores = design.simulate_scores(
-        default_codebook, design.Size(40, 5, 1), design.generating_parameters({}), seed=1
+        default_codebook, plan.Size(40, 5, 1), design.generating_parameters({}), seed=1
     )
     assert len(scores) == 40 and scores["therapist"].nunique() == 5
     assert {"self_alliance", "other_alliance", "isp_actions"} <= set(scores.columns)
@@ -276,7 +276,7 @@ def test_power_table_detection_and_its_monte_carlo_error():
 
 def test_thinning_to_more_draws_than_a_fit_has_is_refused():
     with pytest.raises(DeclarationError) as err:
-        sbc.check_settings({**SBC_SETTINGS, "draws": 40, "thin_draws": 99})
+        plan.check_settings({**SBC_SETTINGS, "draws": 40, "thin_draws": 99})
     assert str(err.value) == (
         "config key 'sbc.thin_draws' is 99, more than the 80 posterior draws of a fit "
         "(sbc.chains x sbc.draws); lower it or draw more"
@@ -285,7 +285,7 @@ def test_thinning_to_more_draws_than_a_fit_has_is_refused():
 
 def test_more_therapists_than_clients_is_refused():
     with pytest.raises(DeclarationError) as err:
-        design.sizes({**DESIGN_SETTINGS, "clients": [10, 40], "therapists": 20})
+        plan.sizes({**DESIGN_SETTINGS, "clients": [10, 40], "therapists": 20})
     assert str(err.value) == (
         "config key 'design.therapists': 20 therapists for 10 clients; a therapist needs at "
         "least one client"
@@ -312,7 +312,7 @@ def test_a_mediation_model_cannot_be_refitted(default_codebook):
 
 def test_sessions_need_a_codebook_with_a_session_column(default_codebook):
     with pytest.raises(DeclarationError) as err:
-        design.check_codebook(default_codebook, design.Size(40, 5, 4))
+        design.check_codebook(default_codebook, plan.Size(40, 5, 4))
     assert str(err.value) == (
         "config key 'design.sessions': 4 sessions per client need a session column, which "
         f"the codebook {default_codebook.path} does not declare; set design.codebook to one "

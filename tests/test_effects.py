@@ -1,5 +1,7 @@
 """Parameter tables and predicted lines from fake posteriors with known values."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -9,7 +11,7 @@ from intersession.effects.parameters import (
     probability_of_direction,
 )
 from intersession.effects.predictions import interaction_terms, predicted_lines
-from tests.fakes import fake_fit
+from tests.fakes import fake_fit, with_parameter_map
 
 
 def test_probability_of_direction():
@@ -79,10 +81,12 @@ def test_prior_predictive_table_counts_draws_outside_the_range():
 
     values = np.linspace(-1.0, 7.0, 1000).reshape(1, 10, 100)  # 1 chain, 10 draws, 100 rows
     idata = az.from_dict(
+        posterior={"beta": np.zeros((1, 10, 1))},
         prior_predictive={"isp_actions": values},
         observed_data={"isp_actions": np.full(100, 3.0)},
         dims={"isp_actions": ["obs_id"]},
     )
+    with_parameter_map(idata)
     row = prior_predictive_table(idata, {"isp_actions": (1.0, 5.0)}).iloc[0]
     assert row["share_below"] == pytest.approx(np.mean(values < 1.0))  # 0.25
     assert row["share_above"] == pytest.approx(np.mean(values > 5.0))  # 0.25
@@ -92,15 +96,16 @@ def test_prior_predictive_table_counts_draws_outside_the_range():
 
 def test_effects_of_a_fit_from_an_older_version_ask_for_a_refit(tmp_path):
     from intersession import steps
-    from intersession.inference.fit import attach_provenance, save_fit
+    from intersession.inference.fit import save_fit
+    from intersession.provenance import PROVENANCE_ATTR
 
     idata = fake_fit(n_draws=100)
-    attach_provenance(idata, {"model": "isp_actions"})  # no outcome ranges recorded
+    idata.posterior.attrs[PROVENANCE_ATTR] = json.dumps({"model": "isp_actions"})  # no record
     save_fit(idata, tmp_path / "old.nc")
     settings = {"moderator_values": {}, "rope": None, "jn_probability": 0.95}
     with pytest.raises(ValueError) as err:
         steps.effects(str(tmp_path / "old.nc"), 0.95, settings, str(tmp_path / "effects"))
     assert str(err.value) == (
-        f"{tmp_path / 'old.nc'} was written by an older intersession (no outcome ranges in its "
-        "provenance); refit it: snakemake --forcerun fit"
+        f"{tmp_path / 'old.nc'} was written by an older intersession (no fit record); refit "
+        f"it: snakemake --cores all --force {tmp_path / 'old.nc'}"
     )

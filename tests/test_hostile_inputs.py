@@ -26,10 +26,11 @@ from intersession import steps
 from intersession.data.codebook import load_codebook
 from intersession.data.read import MAX_COLUMNS, StudyFileError
 from intersession.errors import InputError
+from intersession.inference.record import StudyInputs
 from intersession.model.build import prepare
 from intersession.model.declaration import bench_models, load_model, model_names
 from intersession.schema import check, load_yaml
-from tests.conftest import DEFAULT_STUDY, ROOT, STUDY
+from tests.conftest import DEFAULT_STUDY, ROOT
 
 #: Generated cases per property in one run of the suite.
 EXAMPLES = 100
@@ -355,13 +356,16 @@ def report_context(default_run, tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(default_run)  # the config names the study file relative to it
         patch.setattr(report_html, "render", lambda context: captured.update(context) or "")
+        config = check(config, "config", "config.yaml")
         steps.report(
-            config=check(config, "config", "config.yaml"),
-            codebook=f"data/{STUDY}/codebook.yaml",
-            scores=str(res / "scores" / "scores.csv"),
-            reliability=str(res / "scores" / "reliability.csv"),
-            problems=str(res / "validated" / "problems.csv"),
-            source=str(res / "validated" / "source.json"),
+            inputs=StudyInputs.from_config(config),
+            settings={**config["report"], "jn_probability": config["effects"]["jn_probability"]},
+            study={
+                "scores": str(res / "scores" / "scores.csv"),
+                "reliability": str(res / "scores" / "reliability.csv"),
+                "problems": str(res / "validated" / "problems.csv"),
+                "source": str(res / "validated" / "source.json"),
+            },
             models=models,
             fits=[str(res / "fits" / f"{m}.nc") for m in models],
             effects=[str(res / "effects" / m) for m in models],

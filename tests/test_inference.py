@@ -9,7 +9,7 @@ from intersession.checks.diagnostics import diagnose
 from intersession.data.score import score_study
 from intersession.data.validate import validate_study
 from intersession.effects.sensitivity import power_scaling_table
-from intersession.inference.fit import attach_provenance, read_provenance, sample
+from intersession.inference.fit import sample
 from intersession.model.declaration import load_model
 from intersession.model.regression import build_model, prepare_data
 from tests.conftest import DEFAULT_STUDY, FIT_GROUPS, ROOT
@@ -59,9 +59,6 @@ def test_backend_stores_every_group(make_model, backend):
         "sigma",
     }
     assert (sensitivity[["prior", "likelihood"]] >= 0).all().all()
-    attach_provenance(idata, {"seed": 1})
-    assert read_provenance(idata)["seed"] == 1
-    assert read_provenance(idata)["versions"]["pymc"].startswith("5.")
 
 
 def test_same_seed_gives_the_same_draws(make_model):
@@ -125,7 +122,7 @@ def test_prior_grid_compiles_once_and_swaps_prior_constants_exactly(tmp_path, mo
     import nutpie
 
     from intersession import steps
-    from intersession.inference.stale import stored_provenance
+    from intersession.inference.record import FitRecord, StudyInputs
 
     codebook = str(DEFAULT_STUDY / "codebook.yaml")
     study = str(DEFAULT_STUDY / "study.csv")
@@ -145,7 +142,8 @@ def test_prior_grid_compiles_once_and_swaps_prior_constants_exactly(tmp_path, mo
         "target_accept": 0.9,
         "prior_draws": 20,
     }
-    common = (scores, codebook, str(ROOT / "models"), "isp_actions", study, sampler, 7, 1)
+    inputs = StudyInputs(str(ROOT / "models"), codebook, study, sampler, 7)
+    common = (scores, inputs, "isp_actions", 1)
     sets = ("sceptical", "literature")
     grid = {name: str(tmp_path / f"grid_{name}.nc") for name in sets}
     steps.fit(*common, fit_outs=grid)
@@ -154,13 +152,13 @@ def test_prior_grid_compiles_once_and_swaps_prior_constants_exactly(tmp_path, mo
     steps.fit(*common, fit_outs=swapped)
     assert len(compilations) == 2
     for name in sets:
-        digests = [stored_provenance(p[name])["posterior_sha256"] for p in (grid, swapped)]
+        digests = [FitRecord.read_file(p[name]).posterior_sha256 for p in (grid, swapped)]
         assert digests[0] == digests[1]
     alone = str(tmp_path / "literature.nc")
     steps.fit(*common, fit_outs={"literature": alone})
     idatas = {name: az.from_netcdf(path) for name, path in grid.items()}
     for name, idata in idatas.items():
-        assert read_provenance(idata)["priors"]["name"] == name
+        assert FitRecord.read(idata).identity.priors["name"] == name
     a, b = idatas["literature"].posterior, az.from_netcdf(alone).posterior
     for name in ("Intercept", "beta", "sigma"):
         se = np.hypot(az.mcse(a[name].to_dataset())[name], az.mcse(b[name].to_dataset())[name])

@@ -15,7 +15,7 @@ from intersession.model.regression import build_equations
 from intersession.model.truth import least_squares
 from intersession.schema import DeclarationError
 from tests.conftest import BOUNDED_SAMPLER, ROOT
-from tests.fakes import fake_fit
+from tests.fakes import fake_fit, with_parameter_map
 
 
 def scores_of(codebook, design, seed):
@@ -73,6 +73,7 @@ def test_indirect_effects_from_known_paths():
         "moderator": "other_alliance",
         "mediator": "isp_actions",
     }
+    with_parameter_map(idata, [("_a", "isp_actions"), ("_b", "progress")])
     table = indirect_effects(idata, mediation, 0.9)
     a_x = post["beta_a"].sel(term_a="self_alliance").values.ravel()
     a_xw = post["beta_a"].sel(term_a="self_alliance:other_alliance").values.ravel()

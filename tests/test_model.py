@@ -199,7 +199,7 @@ def test_formula_declares_terms_groups_and_slopes(tmp_path, multisite_codebook):
         ({"label": "no outcome"}, "give 'formula', or 'outcome' and 'predictors'"),
         (
             {"formula": "mvbind(isp_thoughts, isp_actions) ~ self_alliance", "family": "ordinal"},
-            "a model of several outcomes is gaussian and has no mediation",
+            "a model of several outcomes has family gaussian and no mediation",
         ),
         (
             {"formula": "log(isp_actions) ~ self_alliance"},
@@ -461,7 +461,7 @@ def test_unknown_or_impossible_variants_are_refused(tmp_path, default_codebook):
         load_model(ROOT / "models", "isp_actions", default_codebook, variant="no_site")
     assert str(err.value) == (
         f"{ROOT / 'models' / 'isp_actions.yaml'}: unknown variant 'no_site'; variants: "
-        "no_interaction, student_t, gaussian, no_therapist"
+        "no_interaction, gaussian, student_t, ordinal, negative_binomial, no_therapist"
     )
     models = write_model(tmp_path, outcome="isp_actions", predictors=["self_alliance"])
     with pytest.raises(DeclarationError) as err:

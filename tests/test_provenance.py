@@ -1,10 +1,11 @@
 import json
+from dataclasses import asdict, replace
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from intersession.inference.stale import StaleFitError, check_current, fit_identity
+from intersession.inference.record import FitIdentity, StaleFitError, StudyInputs, check_current
 from intersession.provenance import array_digest, derive_seed, file_sha256, object_digest
 
 
@@ -37,14 +38,19 @@ def test_a_fit_is_current_only_while_every_input_matches(tmp_path):
     codebook.write_text("title: t\n")
     spec = SimpleNamespace(declaration={"outcome": "y"}, priors={"name": "default"})
     sampler = {"backend": "nutpie", "chains": 4, "draws": 1000}
-    stored = json.loads(json.dumps(fit_identity(spec, data, codebook, sampler, 7, None)))
-    check_current("fit.nc", stored, fit_identity(spec, data, codebook, sampler, 7, None))
+    inputs = StudyInputs("models", str(codebook), str(data), sampler, 7)
+    stored = inputs.identity(spec)
+    reread = FitIdentity(**json.loads(json.dumps(asdict(stored))))
+    assert reread == stored and reread.digest == stored.digest
+    check_current("fit.nc", reread, inputs.identity(spec))
     data.write_text("client,x\nC1,2\n")
+    changed = replace(inputs, seed=8).identity(spec)
+    assert changed.digest != stored.digest
     with pytest.raises(StaleFitError) as err:
-        check_current("fit.nc", stored, fit_identity(spec, data, codebook, sampler, 8, None))
+        check_current("fit.nc", reread, changed)
     assert str(err.value) == (
         "fit.nc does not match the current inputs (study file (SHA-256): fitted with "
-        f"{stored['data_sha256'][:12]}, now {file_sha256(data)[:12]}; seed: fitted with 7, "
+        f"{stored.data_sha256[:12]}, now {file_sha256(data)[:12]}; seed: fitted with 7, "
         "now 8); it will not be used. Refit it: snakemake --cores all --force fit.nc, then "
         "rerun snakemake"
     )

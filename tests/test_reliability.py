@@ -23,7 +23,7 @@ import pytest
 import xarray as xr
 import yaml
 
-from intersession.inference.stale import stored_provenance
+from intersession.inference.record import FitRecord
 from intersession.provenance import array_digest, file_sha256, posterior_digest
 from tests.conftest import ROOT, STUDY, copy_workflow, snakemake
 
@@ -60,7 +60,7 @@ def one_model_workflow(directory: Path) -> Path:
 def fit_digest(work: Path) -> str:
     """The posterior digest the fit's provenance records, after checking it against the
     stored draws."""
-    recorded = stored_provenance(work / FIT)["posterior_sha256"]
+    recorded = FitRecord.read_file(work / FIT).posterior_sha256
     with xr.open_dataset(work / FIT, group="posterior", engine="h5netcdf") as posterior:
         assert posterior_digest(posterior) == recorded
     return recorded
@@ -174,9 +174,9 @@ def test_the_resumed_run_equals_an_uninterrupted_one(clean, crashed):
     work, _ = crashed
     assert leftovers(work) == []
     assert snapshot(work) == snapshot(clean)
-    provenance = stored_provenance(work / FIT)
-    assert provenance["data_sha256"] == file_sha256(work / f"data/{STUDY}/study.csv")
-    assert provenance["codebook_sha256"] == file_sha256(work / f"data/{STUDY}/codebook.yaml")
+    identity = FitRecord.read_file(work / FIT).identity
+    assert identity.data_sha256 == file_sha256(work / f"data/{STUDY}/study.csv")
+    assert identity.codebook_sha256 == file_sha256(work / f"data/{STUDY}/codebook.yaml")
 
 
 def test_clean_runs_give_bit_identical_posteriors_serial_or_parallel(default_run, clean, crashed):

@@ -1,5 +1,7 @@
 """Drafted text: APA number formats and Johnson-Neyman sentences from tables."""
 
+from types import SimpleNamespace
+
 import pandas as pd
 
 from intersession.report.labels import parameter_label
@@ -69,7 +71,7 @@ def test_parameter_labels():
 
 def test_thinned_pointwise_draws_are_stated():
     plan = {"thin": 4, "draws": 1000, "of_draws": 4000, "dtype": "float32"}
-    section = {"label": "ISP-actions", "provenance": {"pointwise": plan}}
+    section = {"label": "ISP-actions", "record": SimpleNamespace(pointwise=plan)}
     assert pointwise_text([section]) == (
         "To keep memory bounded, the pointwise log-likelihood (for LOO and prior sensitivity) "
         "and the posterior predictive draws of the largest models were computed on evenly "

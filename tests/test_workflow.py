@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from intersession.inference.fit import read_provenance
+from intersession.inference.record import FitRecord
 from intersession.provenance import posterior_digest
 from tests.conftest import FIT_GROUPS, ROOT, STUDY, chromium, copy_workflow, snakemake
 
@@ -181,15 +181,16 @@ def test_fit_stores_all_groups_and_provenance(run, model):
     idata = az.from_netcdf(results(run, "fits", f"{model}.nc"), engine="h5netcdf")
     assert set(idata.groups()) == FIT_GROUPS
     assert idata.posterior.sizes["chain"] == 4 and idata.posterior.sizes["draw"] == 1000
-    prov = read_provenance(idata)
+    record = FitRecord.read(idata)
     data = run / "data" / STUDY / "study.csv"
-    assert prov["data_sha256"] == hashlib.sha256(data.read_bytes()).hexdigest()
-    assert prov["seed"] == 20181101 and prov["declaration"]["outcome"] == OUTCOMES[model]
-    assert set(prov["versions"]) >= {"pymc", "nutpie", "arviz", "intersession"}
-    assert len(prov["config_digest"]) == 64
-    assert prov["posterior_sha256"] == posterior_digest(idata.posterior)
+    identity = record.identity
+    assert identity.data_sha256 == hashlib.sha256(data.read_bytes()).hexdigest()
+    assert identity.seed == 20181101 and identity.declaration["outcome"] == OUTCOMES[model]
+    assert set(record.versions) >= {"pymc", "nutpie", "arviz", "intersession"}
+    assert len(record.digest) == 64
+    assert record.posterior_sha256 == posterior_digest(idata.posterior)
     report = (run / "reports" / STUDY / "report.html").read_text()
-    assert f"<code>{prov['posterior_sha256']}</code>" in report
+    assert f"<code>{record.posterior_sha256}</code>" in report
 
 
 def test_report_opens_in_headless_chromium_without_errors_or_network(run):
@@ -366,7 +367,7 @@ def test_large_multisite_study_with_sessions_reaches_the_fit_stage(tmp_path, mul
     reliability = pd.read_csv(results(work, "scores", "reliability.csv")).set_index("instrument")
     assert reliability["omega_within"].notna().all() and reliability["omega_between"].notna().all()
     idata = az.from_netcdf(results(work, "fits", "isp_actions.nc"), engine="h5netcdf")
-    assert [g["level"] for g in read_provenance(idata)["groups"]] == ["client", "therapist", "site"]
+    assert [g["level"] for g in FitRecord.read(idata).groups] == ["client", "therapist", "site"]
     assert idata.posterior.sizes["client"] == 2000 and idata.posterior.sizes["site"] == 10
 
 

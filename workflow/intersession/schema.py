@@ -94,11 +94,15 @@ def _describe(error) -> str:
     return f"key '{where}' has value {error.instance!r}: {error.message}"
 
 
-def check(document: dict, schema_name: str, source: str) -> dict:
-    """Return ``document`` with defaults filled in, or raise listing every violation."""
+def check(document: dict, schema_name: str, source: str, properties: dict | None = None) -> dict:
+    """Return ``document`` with defaults filled in, or raise listing every violation.
+    ``properties`` add to (or replace) the schema's top-level properties: what the family
+    registry contributes to the model and prior-set schemas."""
     document = copy.deepcopy(document)
+    schema = load_schema(schema_name)
+    schema["properties"] = {**schema["properties"], **(properties or {})}
     errors = sorted(
-        _Validator(load_schema(schema_name)).iter_errors(document),
+        _Validator(schema).iter_errors(document),
         key=lambda e: [str(p) for p in e.absolute_path],
     )
     if errors:

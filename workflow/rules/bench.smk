@@ -20,9 +20,7 @@ rule fit_variant:
         mem_mb=fit_memory_mb,
         runtime=fit_runtime_min,
     params:
-        sampler=config["sampler"],
-        seed=config["seed"],
-        models_dir=MODELS_DIR,
+        inputs=STUDY_INPUTS,
         variant=lambda wildcards: wildcards.name,
     script:
         "../scripts/fit.py"
@@ -56,9 +54,7 @@ for grid_model in PRIOR_MODELS:
             mem_mb=fit_memory_mb,
             runtime=grid_runtime_min(len(grid_sets(grid_model))),
         params:
-            sampler=config["sampler"],
-            seed=config["seed"],
-            models_dir=lambda wildcards, input: str(Path(input.declaration).parent),
+            inputs=STUDY_INPUTS,
             model=grid_model,
             prior_sets=grid_sets(grid_model),
         script:
@@ -83,9 +79,7 @@ rule prior_comparison:
     params:
         cells=[(m, p) for m in PRIOR_MODELS for p in PRIOR_SETS],
         interval=config["report"]["interval"],
-        models_dir=MODELS_DIR,
-        sampler=config["sampler"],
-        seed=config["seed"],
+        inputs=STUDY_INPUTS,
     script:
         "../scripts/prior_comparison.py"
 
@@ -118,9 +112,7 @@ rule loo_comparison:
         runtime=60,
     params:
         variants=LOO_VARIANTS,
-        models_dir=lambda wildcards, input: str(Path(input.declaration).parent),
-        sampler=config["sampler"],
-        seed=config["seed"],
+        inputs=STUDY_INPUTS,
         k_threshold=config["loo"]["k_threshold"],
     script:
         "../scripts/loo_comparison.py"

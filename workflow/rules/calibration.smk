@@ -2,18 +2,17 @@
 # demand only, not part of `all`. One job per batch of replicates, so they fan out on a
 # cluster; each batch compiles its model once (7 to 15 s) and refits it per replicate, so
 # a batch needs one core (and about 0.6 GB): on a laptop, batches run side by side.
-from intersession.calibration import design as design_analysis
-from intersession.calibration import sbc as sbc_check
+from intersession.calibration import plan
 
 SBC = config["sbc"]
-sbc_check.check_settings(SBC)
-SBC_DIR = f"{RESULTS}/sbc/{sbc_check.run_name(SBC)}"
+plan.check_settings(SBC)
+SBC_DIR = f"{RESULTS}/sbc/{plan.run_name(SBC)}"
 DESIGN = config["design"]
 DESIGN_DIR = f"{RESULTS}/design"
 DESIGN_CODEBOOK = DESIGN["codebook"] or config["study"]["codebook"]
 DESIGN_BATCHES = [
     f"{DESIGN_DIR}/batches/{size.clients}x{size.sessions}/{batch}.csv"
-    for size, batch in design_analysis.jobs(DESIGN)
+    for size, batch in plan.jobs(DESIGN)
 ]
 
 
@@ -26,7 +25,7 @@ rule sbc_batch:
     output:
         ranks=f"{SBC_DIR}/batches/{{batch}}.csv",
     log:
-        f"{LOGS}/sbc/{sbc_check.run_name(SBC)}/{{batch}}.log",
+        f"{LOGS}/sbc/{plan.run_name(SBC)}/{{batch}}.log",
     wildcard_constraints:
         batch=r"\d+",
     conda:
@@ -44,7 +43,7 @@ rule sbc_batch:
 
 rule sbc_summary:
     input:
-        batches=expand(rules.sbc_batch.output.ranks, batch=sbc_check.batches(SBC)),
+        batches=expand(rules.sbc_batch.output.ranks, batch=plan.batches(SBC)),
     output:
         ranks=f"{SBC_DIR}/ranks.csv",
         uniformity=f"{SBC_DIR}/uniformity.csv",
@@ -52,7 +51,7 @@ rule sbc_summary:
         figure=f"{SBC_DIR}/ecdf_difference.png",
         figure_svg=f"{SBC_DIR}/ecdf_difference.svg",
     log:
-        f"{LOGS}/sbc/{sbc_check.run_name(SBC)}/summary.log",
+        f"{LOGS}/sbc/{plan.run_name(SBC)}/summary.log",
     conda:
         "../../environment.yml"
     threads: 1

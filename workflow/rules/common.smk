@@ -5,6 +5,7 @@ from pathlib import Path
 from intersession.errors import exit_on_input_error
 from intersession.inference.pointwise import pointwise_plan
 from intersession.model.declaration import bench_models, model_names, prior_set_names
+from intersession.outputs import EFFECT_TABLES
 from intersession.schema import check, load_yaml
 
 with exit_on_input_error():
@@ -21,10 +22,24 @@ with exit_on_input_error():
     )
     LOO_MODELS = bench_models(MODELS_DIR, MODELS, config["loo"]["models"], "loo")
     LOO_VARIANTS = config["loo"]["variants"]
+    #: What every fit and every step reading fits shares (inference.record.StudyInputs):
+    #: a change of any of these reruns the fits (Snakemake's params trigger).
+    STUDY_INPUTS = {
+        "models_dir": MODELS_DIR,
+        "codebook": config["study"]["codebook"],
+        "data_file": config["study"]["file"],
+        "sampler": config["sampler"],
+        "seed": config["seed"],
+    }
 
 
 wildcard_constraints:
     model="|".join(MODELS),
+
+
+def effect_tables(model="{model}"):
+    """The effects step's tables of ``model`` (a wildcard by default), by name."""
+    return {name: f"{RESULTS}/effects/{model}/{name}.csv" for name in EFFECT_TABLES}
 
 
 def declared_priors(model):

@@ -17,9 +17,7 @@ rule fit:
         mem_mb=fit_memory_mb,
         runtime=fit_runtime_min,
     params:
-        sampler=config["sampler"],
-        seed=config["seed"],
-        models_dir=MODELS_DIR,
+        inputs=STUDY_INPUTS,
     script:
         "../scripts/fit.py"
 
@@ -47,14 +45,7 @@ rule effects:
     input:
         fit=rules.fit.output.fit,
     output:
-        parameters=f"{RESULTS}/effects/{{model}}/parameters.csv",
-        predictions=f"{RESULTS}/effects/{{model}}/predictions.csv",
-        slopes=f"{RESULTS}/effects/{{model}}/slopes.csv",
-        floodlight=f"{RESULTS}/effects/{{model}}/floodlight.csv",
-        johnson_neyman=f"{RESULTS}/effects/{{model}}/johnson_neyman.csv",
-        indirect=f"{RESULTS}/effects/{{model}}/indirect.csv",
-        prior_predictive=f"{RESULTS}/effects/{{model}}/prior_predictive.csv",
-        sensitivity=f"{RESULTS}/effects/{{model}}/sensitivity.csv",
+        **effect_tables(),
     log:
         f"{LOGS}/effects/{{model}}.log",
     benchmark:

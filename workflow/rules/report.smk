@@ -5,19 +5,7 @@ rule report:
         scores=rules.score.output.scores,
         reliability=rules.score.output.reliability,
         fits=expand(rules.fit.output.fit, model=MODELS),
-        parameters=expand(rules.effects.output.parameters, model=MODELS),
-        effects=expand(
-            [
-                rules.effects.output.predictions,
-                rules.effects.output.slopes,
-                rules.effects.output.floodlight,
-                rules.effects.output.johnson_neyman,
-                rules.effects.output.indirect,
-                rules.effects.output.prior_predictive,
-                rules.effects.output.sensitivity,
-            ],
-            model=MODELS,
-        ),
+        effects=[table for m in MODELS for table in effect_tables(m).values()],
         diagnostics=expand(rules.diagnose.output.table, model=MODELS),
         prior_comparison=rules.prior_comparison.output.table if PRIOR_MODELS else [],
         loo=expand(rules.loo_comparison.output.compare, model=LOO_MODELS),
@@ -55,8 +43,10 @@ rule report:
         mem_mb=fit_reader_mb(1000, 2.5),
         runtime=10,
     params:
-        config=config,
+        inputs=STUDY_INPUTS,
+        settings={**config["report"], "jn_probability": config["effects"]["jn_probability"]},
         models=MODELS,
+        effects=[f"{RESULTS}/effects/{m}" for m in MODELS],
         loo_models=LOO_MODELS,
         problems=f"{RESULTS}/validated/problems.csv",
     script:

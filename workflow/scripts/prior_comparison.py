@@ -1,6 +1,7 @@
 """Rule prior_comparison: key estimates across prior sets (see intersession.steps)."""
 
 from intersession import steps
+from intersession.inference.record import StudyInputs
 from intersession.logs import step_log
 
 with step_log(snakemake.log[0], "prior comparison"):
@@ -9,9 +10,5 @@ with step_log(snakemake.log[0], "prior comparison"):
         fits=list(snakemake.input.fits),
         interval=snakemake.params.interval,
         out=snakemake.output.table,
-        models_dir=snakemake.params.models_dir,
-        codebook=snakemake.input.codebook,
-        data_file=snakemake.input.data,
-        sampler=dict(snakemake.params.sampler),
-        seed=snakemake.params.seed,
+        inputs=StudyInputs(**snakemake.params.inputs),
     )

@@ -2,18 +2,15 @@
 it once (see intersession.steps.fit)."""
 
 from intersession import steps
+from intersession.inference.record import StudyInputs
 from intersession.logs import step_log
 
 params = snakemake.params
 with step_log(snakemake.log[0], f"prior grid of {params.model}"):
     steps.fit(
         scores=snakemake.input.scores,
-        codebook=snakemake.input.codebook,
-        models_dir=params.models_dir,
+        inputs=StudyInputs(**params.inputs),
         model=params.model,
-        data_file=snakemake.input.data,
-        sampler=dict(params.sampler),
-        seed=params.seed,
         threads=snakemake.threads,
         fit_outs=dict(zip(params.prior_sets, snakemake.output.fits, strict=True)),
     )

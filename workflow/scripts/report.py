@@ -3,27 +3,33 @@
 from pathlib import Path
 
 from intersession import steps
+from intersession.inference.record import StudyInputs
 from intersession.logs import step_log
 
-prior_comparison = snakemake.input.prior_comparison  # a path, or an empty list when off
+params, inputs = snakemake.params, snakemake.input
+prior_comparison = inputs.prior_comparison  # a path, or an empty list when off
 
 with step_log(snakemake.log[0], "report"):
     steps.report(
-        config=snakemake.params.config,
-        codebook=snakemake.input.codebook,
-        scores=snakemake.input.scores,
-        reliability=snakemake.input.reliability,
-        problems=snakemake.params.problems,
-        source=snakemake.input.source,
-        models=snakemake.params.models,
-        fits=list(snakemake.input.fits),
-        effects=[str(Path(p).parent) for p in snakemake.input.parameters],
-        diagnostics=list(snakemake.input.diagnostics),
+        inputs=StudyInputs(**params.inputs),
+        settings=dict(params.settings),
+        study={
+            "scores": inputs.scores,
+            "reliability": inputs.reliability,
+            "problems": params.problems,
+            "source": inputs.source,
+        },
+        models=params.models,
+        fits=list(inputs.fits),
+        effects=list(params.effects),
+        diagnostics=list(inputs.diagnostics),
         out=snakemake.output.html,
-        prior_comparison=prior_comparison if isinstance(prior_comparison, str) else None,
-        calibration=list(snakemake.input.calibration),
-        loo={
-            model: str(Path(path).parent)
-            for model, path in zip(snakemake.params.loo_models, snakemake.input.loo, strict=True)
+        bench={
+            "prior_comparison": prior_comparison if isinstance(prior_comparison, str) else None,
+            "calibration": list(inputs.calibration),
+            "loo": {
+                model: str(Path(path).parent)
+                for model, path in zip(params.loo_models, inputs.loo, strict=True)
+            },
         },
     )

@@ -21,12 +21,13 @@ outcome's SD scale: the same posterior of the standardised coefficients as fitti
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
+from intersession.calibration.plan import Size
 from intersession.data.codebook import Codebook
 from intersession.data.score import score_study
 from intersession.data.simulate import (
@@ -77,48 +78,6 @@ POWER_COLUMNS = [
     "truth",
     "coverage",
 ]
-
-
-@dataclass(frozen=True)
-class Size:
-    """One study size of the design analysis."""
-
-    clients: int
-    therapists: int
-    sessions: int
-
-    @property
-    def label(self) -> str:
-        return f"{self.clients}x{self.sessions}"
-
-
-def sizes(settings: dict) -> list[Size]:
-    """Every clients x sessions combination, with its number of therapists: ``therapists``
-    if given, else clients / ``clients_per_therapist`` (rounded, at least 1)."""
-    found, problems = [], []
-    for clients in settings["clients"]:
-        fixed = settings["therapists"]
-        therapists = fixed or max(1, round(clients / settings["clients_per_therapist"]))
-        if therapists > clients:
-            problems.append(f"{therapists} therapists for {clients} clients")
-        found += [Size(clients, therapists, s) for s in settings["sessions"]]
-    if problems:
-        raise DeclarationError(
-            f"config key 'design.therapists': {'; '.join(problems)}; a therapist needs at "
-            "least one client"
-        )
-    return found
-
-
-def jobs(settings: dict) -> list[tuple[Size, int]]:
-    """(size, batch) of every batch job: ``replicates`` per size in ``batch_size`` batches."""
-    n_batches = -(-settings["replicates"] // settings["batch_size"])
-    return [(size, batch) for size in sizes(settings) for batch in range(n_batches)]
-
-
-def batch_replicates(settings: dict, batch: int) -> range:
-    size = settings["batch_size"]
-    return range(batch * size, min(settings["replicates"], (batch + 1) * size))
 
 
 def generating_parameters(overrides: dict) -> GeneratingParameters:

@@ -25,7 +25,6 @@ miscalibration that is not there.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import arviz as az
@@ -60,33 +59,6 @@ NULL_SIMULATIONS = 10_000
 
 
 # -- configuration -----------------------------------------------------------------------
-
-
-def run_name(settings: dict) -> str:
-    """``<model>``, or ``<model>-<variant>`` when a variant is fitted to the model's data."""
-    variant = settings["fit_variant"]
-    return f"{settings['model']}-{variant}" if variant else settings["model"]
-
-
-def batches(settings: dict) -> list[int]:
-    """Batch numbers: ``replicates`` split into batches of ``batch_size``."""
-    return list(range(math.ceil(settings["replicates"] / settings["batch_size"])))
-
-
-def batch_replicates(settings: dict, batch: int) -> range:
-    """The replicates of one batch."""
-    size = settings["batch_size"]
-    return range(batch * size, min(settings["replicates"], (batch + 1) * size))
-
-
-def check_settings(settings: dict) -> None:
-    """Cross-key checks the schema cannot express."""
-    pooled = settings["chains"] * settings["draws"]
-    if settings["thin_draws"] > pooled:
-        raise DeclarationError(
-            f"config key 'sbc.thin_draws' is {settings['thin_draws']}, more than the "
-            f"{pooled} posterior draws of a fit (sbc.chains x sbc.draws); lower it or draw more"
-        )
 
 
 # -- parameters and ranks ----------------------------------------------------------------

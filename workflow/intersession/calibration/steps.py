@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from intersession.atomic import together, write_csv
-from intersession.calibration import design, load_regression, sbc
+from intersession.calibration import design, load_regression, plan, sbc
 from intersession.data.codebook import load_codebook
 from intersession.model.build import build, prepare
 from intersession.plots import calibration as figures
@@ -49,7 +49,7 @@ def sbc_batch(
     frame = read_table(scores)
     generating, fitted = prepare(spec, frame), prepare(fit_spec, frame)
     sbc.check_same_data(generating, fitted)
-    replicates = sbc.batch_replicates(settings, batch)
+    replicates = plan.batch_replicates(settings, batch)
     log.info(
         "SBC %s: replicates %d-%d, %d rows, %s fitted",
         settings["model"],
@@ -106,10 +106,10 @@ def design_batch(
 ) -> None:
     """Interaction estimates of one batch of simulated studies of one size."""
     book = load_codebook(codebook)
-    (size,) = [s for s in design.sizes(settings) if (s.clients, s.sessions) == (clients, sessions)]
+    (size,) = [s for s in plan.sizes(settings) if (s.clients, s.sessions) == (clients, sessions)]
     design.check_codebook(book, size)
     spec = load_regression(models_dir, settings["model"], book, "design.model")
-    replicates = design.batch_replicates(settings, batch)
+    replicates = plan.batch_replicates(settings, batch)
     log.info(
         "design %s: %d clients, %d therapists, %d session(s), replicates %d-%d",
         settings["model"],

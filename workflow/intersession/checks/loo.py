@@ -294,9 +294,20 @@ def loo_rows(model_name: str, variant: str, loo: RobustLoo) -> tuple[dict, list]
     return summary, points
 
 
-def check_comparable(observed: dict[str, np.ndarray], model_name: str) -> None:
-    """Refuse to compare variants whose observations differ (values or count)."""
+def check_comparable(
+    observed: dict[str, np.ndarray], model_name: str, kinds: dict[str, str] | None = None
+) -> None:
+    """Refuse to compare variants whose observations differ (values or count), or whose
+    likelihoods measure them differently (a density against a probability mass: the
+    families' ``observation``)."""
     reference_name, reference = next(iter(observed.items()))
+    if kinds and len(set(kinds.values())) > 1:
+        described = ", ".join(f"{name}: {kind}" for name, kind in kinds.items())
+        raise ValueError(
+            f"LOO comparison of {model_name}: the variants' likelihoods are not all of one "
+            f"kind ({described}), so their ELPDs are not comparable; remove the odd one "
+            "from config key loo.variants"
+        )
     for name, values in observed.items():
         if values.shape != reference.shape or not np.allclose(values, reference):
             raise ValueError(
@@ -326,3 +337,48 @@ def compare_table(model_name: str, results: dict) -> pd.DataFrame:
         },
         columns=COMPARE_COLUMNS,
     )
+
+
+def compare_fits(
+    model: str,
+    fits: dict[str, str],
+    variants: dict[str, str | None],
+    frame: pd.DataFrame,
+    inputs,
+    k_threshold: float | None = None,
+) -> dict[str, pd.DataFrame]:
+    """LOO of each fit (``fits``: name -> path; ``variants``: name -> variant or None) of
+    ``model`` with the repairs above, and their comparison: tables ``loo``, ``pareto_k``
+    and ``compare``. ``inputs`` (``inference.record.StudyInputs``) rebuilds each model's
+    log density for moment matching and refits."""
+    from intersession.inference.record import parameter_map
+    from intersession.model.build import build, prepare
+    from intersession.model.families import family
+    from intersession.provenance import derive_seed
+
+    summaries, points, results, observed, kinds = [], [], {}, {}, {}
+    for name, path in fits.items():
+        idata = az.from_netcdf(path, engine="h5netcdf")
+        eq = parameter_map(idata).equations[-1]
+        var_name, selection = eq.observed, dict(eq.selection or {})
+        observed[name] = idata.observed_data[var_name].sel(selection).values
+        kinds[name] = family(eq.family).observation
+        spec = inputs.spec(model, None, variants[name])
+        robust = robust_loo(
+            idata,
+            lambda spec=spec: build(spec, prepare(spec, frame)),
+            var_name,
+            inputs.sampler,
+            derive_seed(inputs.seed, f"loo {model} {name}"),
+            k_threshold,
+        )
+        summary, pointwise = loo_rows(model, name, robust)
+        summaries.append(summary)
+        points += pointwise
+        results[name] = robust.result
+    check_comparable(observed, model, kinds)
+    return {
+        "loo": pd.DataFrame(summaries, columns=LOO_COLUMNS),
+        "pareto_k": pd.DataFrame(points, columns=K_COLUMNS),
+        "compare": compare_table(model, results),
+    }

@@ -14,6 +14,9 @@ import pandas as pd
 
 from intersession.effects.parameters import summarise
 from intersession.effects.predictions import MODERATOR_LEVELS
+from intersession.inference.record import parameter_map
+from intersession.model.mediation import A_PATH, B_PATH
+from intersession.model.regression import BETWEEN, WITHIN
 
 COLUMNS = ["effect", "level", "moderator_level", "mean", "sd", "lower", "upper", "pd"]
 
@@ -22,15 +25,16 @@ def indirect_effects(
     idata: az.InferenceData, mediation: dict, interval: float = 0.95
 ) -> pd.DataFrame:
     """Indirect effects at three moderator levels and the index, per level of the data."""
-    post = idata.posterior
-    a, b = post["beta_a"], post["beta_b"]
+    post, pmap = idata.posterior, parameter_map(idata)
+    a_path, b_path = pmap.equation(A_PATH), pmap.equation(B_PATH)
+    a, b = post[a_path.coefficients], post[b_path.coefficients]
     rows = []
-    for level in ("", "_within", "_between"):
+    for level in ("", WITHIN, BETWEEN):
         x, w, m = (mediation[key] + level for key in ("predictor", "moderator", "mediator"))
-        if x not in a["term_a"].values or m not in b["term_b"].values:
+        if x not in a[a_path.term_dim].values or m not in b[b_path.term_dim].values:
             continue
-        a_x, a_xw = a.sel(term_a=x), a.sel(term_a=f"{x}:{w}")
-        b_m = b.sel(term_b=m)
+        a_x, a_xw = a.sel({a_path.term_dim: x}), a.sel({a_path.term_dim: f"{x}:{w}"})
+        b_m = b.sel({b_path.term_dim: m})
         name = level.lstrip("_") or "all"
         for label, z in MODERATOR_LEVELS.items():
             draws = (a_x + a_xw * z) * b_m

@@ -14,7 +14,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from intersession.inference.record import parameter_map
+from intersession.model.families import family
+
 JOINT = "joint"  # the outcome column of correlations across a joint model's outcomes
+#: How the table names population-level rows (its "parameter" column).
+INTERCEPT_ROW, SLOPE_ROW = "Intercept", "beta"
 SUMMARY_COLUMNS = ["outcome", "parameter", "term", "scale", "mean", "sd", "lower", "upper", "pd"]
 
 
@@ -28,31 +33,15 @@ def scaling(idata: az.InferenceData) -> dict[str, tuple[float, float]]:
     }
 
 
-def outcome_name(idata: az.InferenceData) -> str:
-    return next(iter(idata.observed_data.data_vars))
-
-
 def equations(idata: az.InferenceData) -> list[tuple[str, str]]:
     """(variable-name suffix, outcome) of each equation: [("", outcome)] for a regression,
     [("_a", mediator), ("_b", outcome)] for a mediation model."""
-    cd = getattr(idata, "constant_data", None)
-    if cd is None or "equation_outcome" not in cd:
-        return [("", outcome_name(idata))]
-    return [
-        (str(s), str(o))
-        for s, o in zip(cd["equation"].values, cd["equation_outcome"].values, strict=True)
-    ]
+    return [(eq.suffix, eq.outcome) for eq in parameter_map(idata).equations]
 
 
 def observed_variable(idata: az.InferenceData, outcome: str) -> tuple[str, dict]:
-    """The observed variable holding ``outcome`` and the coordinates selecting it: the
-    outcome itself, or a joint model's multivariate variable at ``outcome=<outcome>``."""
-    if outcome in idata.observed_data:
-        return outcome, {}
-    for name, values in idata.observed_data.data_vars.items():
-        if "outcome" in values.dims and outcome in values["outcome"].values:
-            return str(name), {"outcome": [outcome]}
-    raise KeyError(f"no observed variable holds {outcome}")
+    """The observed variable holding ``outcome`` and the coordinates selecting it."""
+    return parameter_map(idata).observed(outcome)
 
 
 def probability_of_direction(draws: np.ndarray) -> float:
@@ -75,9 +64,9 @@ def summarise(draws, interval: float) -> dict:
     }
 
 
-def _row(parameter, term, scale_name, draws, interval):
+def _row(parameter, term, scale_name, draws, interval, direction=False):
     row = {"parameter": parameter, "term": term, "scale": scale_name, **summarise(draws, interval)}
-    if parameter != "beta":
+    if not direction:
         row["pd"] = np.nan  # direction is not a question for SDs and correlations
     return row
 
@@ -85,57 +74,52 @@ def _row(parameter, term, scale_name, draws, interval):
 def original_scale_slopes(
     idata: az.InferenceData, suffix: str = "", outcome: str | None = None
 ) -> xr.DataArray:
-    """Slopes in scale points of the outcome per scale point of the predictor(s)."""
+    """Slopes in scale points of the outcome per scale point of the predictor(s) (on the
+    link scale where the outcome is not standardised)."""
     scale = scaling(idata)
-    y_sd = scale[outcome or outcome_name(idata)][1]
-    beta = idata.posterior[f"beta{suffix}"]
-    dim = f"term{suffix}"
+    eq = parameter_map(idata).equation(suffix)
+    y_sd = scale[outcome or eq.outcome][1]
+    beta, dim = idata.posterior[eq.coefficients], eq.term_dim
     factor = [y_sd / np.prod([scale[n][1] for n in str(t).split(":")]) for t in beta[dim].values]
     return beta * xr.DataArray(factor, coords={dim: beta[dim]}, dims=dim)
 
 
-def _belongs(name: str, prefix: str, suffix: str, suffixes: list[str]) -> bool:
-    if not name.startswith(prefix):
-        return False
-    if suffix:
-        return name.endswith(suffix)
-    return not any(s and name.endswith(s) for s in suffixes)
-
-
 def parameter_table(idata: az.InferenceData, interval: float = 0.95) -> pd.DataFrame:
     """Per equation: intercept, slopes (standardised and original), group SDs and
-    correlations, residual SD (and Student-t degrees of freedom); for a joint model also
-    the correlations across outcomes (outcome ``joint``)."""
+    correlations, the family's auxiliary parameters (residual SD, degrees of freedom,
+    cutpoints...); for a joint model also the correlations across outcomes (outcome
+    ``joint``)."""
     post = idata.posterior
-    suffixes = [s for s, _ in equations(idata)]
+    pmap = parameter_map(idata)
     rows = []
-    for suffix, outcome in equations(idata):
+    for eq in pmap.equations:
         part = []
-        if f"Intercept{suffix}" in post:  # not in ordinal models: the cutpoints absorb it
-            part.append(_row("Intercept", "", "standardised", post[f"Intercept{suffix}"], interval))
-        original = original_scale_slopes(idata, suffix, outcome)
-        beta, dim = post[f"beta{suffix}"], f"term{suffix}"
+        if eq.intercept:
+            part.append(_row(INTERCEPT_ROW, "", "standardised", post[eq.intercept], interval))
+        original = original_scale_slopes(idata, eq.suffix, eq.outcome)
+        beta, dim = post[eq.coefficients], eq.term_dim
         for term in beta[dim].values:
-            part.append(_row("beta", str(term), "standardised", beta.sel({dim: term}), interval))
-            part.append(_row("beta", str(term), "original", original.sel({dim: term}), interval))
-        for prefix in ("sd_", "corr_"):
-            for name in sorted(str(v) for v in post.data_vars):
-                if _belongs(name, prefix, suffix, suffixes):
-                    part += _group_rows(post, name, interval, name.removesuffix(suffix))
-        if f"cutpoints{suffix}" in post:
-            cuts = post[f"cutpoints{suffix}"]
-            part += [
-                _row("cutpoints", str(i + 1), "logit", cuts.isel({cuts.dims[-1]: i}), interval)
-                for i in range(cuts.shape[-1])
-            ]
-        for name in ("sigma", "nu"):
-            if f"{name}{suffix}" in post:
-                part.append(_row(name, "", "standardised", post[f"{name}{suffix}"], interval))
-        rows += [{"outcome": outcome, **row} for row in part]
-    if "" not in suffixes:  # correlations across the outcomes of a joint model
-        for name in sorted(str(v) for v in post.data_vars):
-            if _belongs(name, "corr_", "", suffixes):
-                rows += [{"outcome": JOINT, **r} for r in _group_rows(post, name, interval, name)]
+            for scale_name, draws in (("standardised", beta), ("original", original)):
+                part.append(
+                    _row(SLOPE_ROW, str(term), scale_name, draws.sel({dim: term}), interval, True)
+                )
+        for name in (*eq.group_sds, *eq.correlations):
+            part += _group_rows(post, name, interval, eq.row_name(name))
+        entry = family(eq.family)
+        for name in eq.auxiliary:
+            aux = entry.auxiliary_entry(eq.row_name(name))
+            draws = post[name]
+            extra = [d for d in draws.dims if d not in ("chain", "draw")]
+            if extra:
+                part += [
+                    _row(aux.name, str(i + 1), aux.scale, draws.isel({extra[-1]: i}), interval)
+                    for i in range(draws.sizes[extra[-1]])
+                ]
+            else:
+                part.append(_row(aux.name, "", aux.scale, draws, interval))
+        rows += [{"outcome": eq.outcome, **row} for row in part]
+    for name in pmap.joint_correlations:  # correlations across the outcomes of a joint model
+        rows += [{"outcome": JOINT, **r} for r in _group_rows(post, name, interval, name)]
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 

@@ -13,7 +13,9 @@ import arviz as az
 import numpy as np
 import pandas as pd
 
-from intersession.effects.parameters import equations, scaling
+from intersession.effects.parameters import scaling
+from intersession.inference.record import parameter_map
+from intersession.model.families import family
 
 MODERATOR_LEVELS = {"-1 SD": -1.0, "mean": 0.0, "+1 SD": 1.0}
 COLUMNS = [
@@ -31,14 +33,14 @@ COLUMNS = [
 
 def interaction_terms(idata: az.InferenceData) -> list[tuple[str, str, str, str]]:
     """(suffix, outcome, focal, moderator) of each two-way interaction of each equation
-    with a Gaussian or Student-t outcome (ordinal models have no mean line yet)."""
+    whose family has a mean line (not ordinal models yet)."""
     found = []
-    for suffix, outcome in equations(idata):
-        if f"Intercept{suffix}" not in idata.posterior:
+    for eq in parameter_map(idata).equations:
+        if not family(eq.family).mean_line:
             continue
-        for term in idata.posterior[f"term{suffix}"].values:
+        for term in idata.posterior[eq.term_dim].values:
             if str(term).count(":") == 1:
-                found.append((suffix, outcome, *str(term).split(":")))
+                found.append((eq.suffix, eq.outcome, *str(term).split(":")))
     return found
 
 
@@ -54,17 +56,19 @@ def predicted_lines(
     """Tidy table: outcome, focal value, moderator level and value, posterior mean and
     credible band, for the equation whose variables end in ``suffix``."""
     scale = scaling(idata)
-    outcome = outcome or equations(idata)[0][1]
+    eq = parameter_map(idata).equation(suffix)
+    outcome = outcome or eq.outcome
     y_mean, y_sd = scale[outcome]
-    dim = f"term{suffix}"
-    observed = idata.constant_data[f"X{suffix}"]
+    dim = eq.term_dim
+    observed = idata.constant_data[eq.design]
     terms = [str(t) for t in idata.posterior[dim].values]
     focal_obs = observed.sel({dim: focal}).values * scale[focal][1] + scale[focal][0]
     grid = np.linspace(focal_obs.min(), focal_obs.max(), n_grid)
     z_focal = (grid - scale[focal][0]) / scale[focal][1]
     post = idata.posterior.stack(sample=("chain", "draw"))
-    beta = post[f"beta{suffix}"].transpose("sample", dim).values
-    intercept = post[f"Intercept{suffix}"].values
+    beta = post[eq.coefficients].transpose("sample", dim).values
+    intercept = post[eq.intercept].values
+    mean = family(eq.family).mean
     tail = (1 - interval) / 2
     rows = []
     for label, z_mod in MODERATOR_LEVELS.items():
@@ -72,7 +76,7 @@ def predicted_lines(
         design = np.column_stack(
             [np.prod([z.get(n, np.zeros(n_grid)) for n in t.split(":")], axis=0) for t in terms]
         )
-        mu = y_mean + y_sd * (intercept[:, None] + beta @ design.T)
+        mu = mean(intercept[:, None] + beta @ design.T, y_mean, y_sd)
         lower, upper = np.quantile(mu, [tail, 1 - tail], axis=0)
         for i, x in enumerate(grid):
             rows.append(

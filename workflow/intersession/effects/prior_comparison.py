@@ -14,7 +14,8 @@ import arviz as az
 import pandas as pd
 
 from intersession.effects.mediation import indirect_effects
-from intersession.effects.parameters import equations, parameter_table
+from intersession.effects.parameters import SLOPE_ROW, equations, parameter_table
+from intersession.model.mediation import B_PATH
 from intersession.model.regression import base_term
 
 KEY_TERMS = ("self_alliance", "other_alliance", "self_alliance:other_alliance")
@@ -39,7 +40,7 @@ def key_estimates(idata: az.InferenceData, mediation: dict | None, interval: flo
     and the indirect effect at the moderator's mean and the index of a mediation model."""
     table = parameter_table(idata, interval)
     slopes = table[
-        table["parameter"].str.startswith("beta")
+        (table["parameter"] == SLOPE_ROW)
         & table["term"].map(lambda term: base_term(str(term)) in KEY_TERMS)
         & (table["scale"] == "standardised")
     ]
@@ -50,7 +51,7 @@ def key_estimates(idata: az.InferenceData, mediation: dict | None, interval: flo
         frames.append(
             pd.DataFrame(
                 {
-                    "outcome": dict(equations(idata))["_b"],
+                    "outcome": dict(equations(idata))[B_PATH],
                     "estimate": [
                         f"{effect} ({level})" if level != "all" else effect
                         for effect, level in zip(effects["effect"], effects["level"], strict=True)

@@ -7,7 +7,9 @@ near 1 (0.99 and 1.01), by Pareto-smoothed importance sampling on the stored
 distance between the base and the perturbed posteriors per log2 of the power (Kallioinen
 et al., 2024), computed by arviz-stats ``psense_summary``. Above 0.05 a parameter is
 sensitive: to the prior and the likelihood both, a prior-data conflict; to the prior
-alone, a weak likelihood (the data say little about it).
+alone, a weak likelihood (the data say little about it). The parameters checked are the
+population-level, group SD and auxiliary ones (``ParameterMap.summarised``; correlation
+matrices have constant diagonals).
 """
 
 from __future__ import annotations
@@ -18,8 +20,6 @@ import arviz as az
 import pandas as pd
 
 THRESHOLD = 0.05
-#: Population-level and variance parameters (correlation matrices have constant diagonals).
-CHECKED = ("Intercept", "beta", "sd_", "sigma", "nu", "cutpoints")
 COLUMNS = ["parameter", "prior", "likelihood", "diagnosis"]
 
 
@@ -30,9 +30,11 @@ def power_scaling_table(idata: az.InferenceData) -> pd.DataFrame:
     from arviz_stats import psense_summary
 
     from intersession.inference.fit import pointwise_draws
+    from intersession.inference.record import parameter_map
 
+    checked = set(parameter_map(idata).summarised())
     idata = pointwise_draws(idata)
-    names = [str(v) for v in idata.posterior.data_vars if str(v).startswith(CHECKED)]
+    names = [str(v) for v in idata.posterior.data_vars if str(v) in checked]
     with warnings.catch_warnings():  # (arviz-stats logs a pointer to its docs on any issue)
         warnings.simplefilter("ignore", RuntimeWarning)  # 0/0 for draws that never move
         summary = psense_summary(convert_to_datatree(idata), var_names=names, threshold=THRESHOLD)

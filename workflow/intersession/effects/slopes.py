@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import stats
 
 from intersession.effects.parameters import scaling, summarise
+from intersession.inference.record import parameter_map
 
 THRESHOLD = 0.95
 GRID = 400
@@ -78,16 +79,17 @@ class Interaction:
         self, idata: az.InferenceData, suffix: str, outcome: str, focal: str, moderator: str
     ):
         post = idata.posterior.stack(sample=("chain", "draw"))
-        beta, dim = post[f"beta{suffix}"], f"term{suffix}"
+        eq = parameter_map(idata).equation(suffix)
+        beta, dim = post[eq.coefficients], eq.term_dim
         self.keys = {"outcome": outcome, "focal": focal, "moderator": moderator}
         self.b_x = beta.sel({dim: focal}).values
         self.b_xw = beta.sel({dim: f"{focal}:{moderator}"}).values
         scale = scaling(idata)
         self.w_mean, self.w_sd = scale[moderator]
         self.to_original = scale[outcome][1] / scale[focal][1]
-        w_z = idata.constant_data[f"X{suffix}"].sel({dim: moderator}).values
+        w_z = idata.constant_data[eq.design].sel({dim: moderator}).values
         self.observed = self.w_mean + self.w_sd * np.asarray(w_z)
-        terms = idata.posterior[f"beta{suffix}"].sel({dim: [focal, f"{focal}:{moderator}"]})
+        terms = idata.posterior[eq.coefficients].sel({dim: [focal, f"{focal}:{moderator}"]})
         ess = az.ess(terms.to_dataset(name="b"))["b"].values
         self.ess = float(np.min(ess))
 

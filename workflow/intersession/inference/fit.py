@@ -6,8 +6,7 @@ moment matching), sample stats, prior and prior predictive, posterior predictive
 observed and constant data. Pointwise groups (log-likelihood, posterior predictive) grow
 with rows x draws: above a budget (``inference.pointwise``) they are computed for every k-th
 draw only and stored as float32, and the fit records what was kept. Provenance goes into the
-posterior group's attributes as JSON: data checksum, config digest, the model and prior
-declaration, seeds, sampler settings and package versions.
+posterior group's attributes as the fit's record (``inference.record``).
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ import xarray as xr
 from intersession.atomic import atomic_path
 from intersession.inference.pointwise import pointwise_plan
 from intersession.inference.refit import Structure, compile_structure
-from intersession.provenance import PROVENANCE_ATTR, derive_seed, package_versions
+from intersession.provenance import derive_seed
 
 log = logging.getLogger(__name__)
 
@@ -182,24 +181,11 @@ def attach_scaling(idata: az.InferenceData, scaling: dict[str, tuple[float, floa
         )
 
 
-def attach_equations(idata: az.InferenceData, equations: list[tuple[str, str]]) -> None:
-    """Record each equation's variable-name suffix and outcome (one for a regression)."""
-    suffixes = [suffix for suffix, _ in equations]
-    idata.constant_data["equation_outcome"] = xr.DataArray(
-        [outcome for _, outcome in equations], coords={"equation": suffixes}, dims="equation"
-    )
-
-
-def attach_provenance(idata: az.InferenceData, provenance: dict) -> az.InferenceData:
-    """Record provenance (JSON) in the posterior group's attributes."""
-    record = {**provenance, "versions": package_versions()}
-    idata.posterior.attrs[PROVENANCE_ATTR] = json.dumps(record, sort_keys=True, default=str)
-    return idata
-
-
-def read_provenance(idata: az.InferenceData) -> dict:
-    """The provenance recorded by :func:`attach_provenance`."""
-    return json.loads(idata.posterior.attrs[PROVENANCE_ATTR])
+def store_fit(idata: az.InferenceData, record, scaling: dict, path) -> None:
+    """Attach the standardisation and the fit's record (``inference.record``), then write."""
+    attach_scaling(idata, scaling)
+    record.attach(idata)
+    save_fit(idata, path)
 
 
 def save_fit(idata: az.InferenceData, path) -> None:

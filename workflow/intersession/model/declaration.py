@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from intersession.data.codebook import Codebook
+from intersession.model.families import FAMILIES, prior_schema_extension
 from intersession.schema import DeclarationError, check, load_yaml
 
 LEVELS = ("client", "therapist", "site")
@@ -27,8 +28,7 @@ LEVELS = ("client", "therapist", "site")
 #: Variants of a declaration, for model comparison and calibration: what each changes.
 VARIANTS = {
     "no_interaction": "without the interaction terms (and their random slopes)",
-    "student_t": "with a Student-t likelihood",
-    "gaussian": "with a Gaussian likelihood",
+    **{name: f"with a {entry.label} likelihood" for name, entry in FAMILIES.items()},
     "no_therapist": "without therapist effects",
 }
 
@@ -69,6 +69,12 @@ class ModelSpec:
             for name in term.split(":"):
                 seen.setdefault(name)
         return list(seen)
+
+
+def family_property() -> dict:
+    """The declaration's ``family`` key: one of the registry's families."""
+    described = "; ".join(f"{name}: {entry.description}" for name, entry in FAMILIES.items())
+    return {"family": {"enum": list(FAMILIES), "default": "gaussian", "description": described}}
 
 
 def model_names(models_dir: str | Path, requested: list[str] | None) -> list[str]:
@@ -163,7 +169,8 @@ def parse_formula(formula: str, source: str) -> dict:
 def load_priors(models_dir: str | Path, name: str) -> dict:
     """Prior set ``models_dir/priors/<name>.yaml``, checked against its schema."""
     path = Path(models_dir) / "priors" / f"{name}.yaml"
-    return {"name": name, **check(load_yaml(path), "priors", str(path))}
+    extension = prior_schema_extension()
+    return {"name": name, **check(load_yaml(path), "priors", str(path), extension)}
 
 
 def _groups(entries: list) -> tuple[GroupSpec, ...]:
@@ -192,7 +199,7 @@ def apply_variant(doc: dict, variant: str, source: str) -> dict:
         raise DeclarationError(
             f"{source}: unknown variant {variant!r}; variants: {', '.join(VARIANTS)}"
         )
-    if variant in ("student_t", "gaussian"):
+    if variant in FAMILIES:
         return {**doc, "family": variant}
     if variant == "no_therapist":
         groups = [g for g in _groups(doc.get("groups", [])) if g.level != "therapist"]
@@ -218,7 +225,7 @@ def load_model(
     """Model ``models_dir/<name>.yaml`` with its prior set (or the set ``priors``), changed
     as ``variant`` says (see :data:`VARIANTS`), checked against the codebook."""
     path = Path(models_dir) / f"{name}.yaml"
-    doc = check(load_yaml(path), "model", str(path))
+    doc = check(load_yaml(path), "model", str(path), family_property())
     if priors is not None:
         doc = {**doc, "priors": priors}
     if "mediation" in doc:
@@ -253,8 +260,11 @@ def load_model(
     problems = [
         f"outcome '{y}' is not an instrument of the codebook" for y in outcomes if y not in known
     ]
-    if len(outcomes) > 1 and (doc["family"] != "gaussian" or "mediation" in doc):
-        problems.append("a model of several outcomes is gaussian and has no mediation")
+    joint = [name for name, entry in FAMILIES.items() if entry.multivariate]
+    if len(outcomes) > 1 and (doc["family"] not in joint or "mediation" in doc):
+        problems.append(
+            f"a model of several outcomes has family {' or '.join(joint)} and no mediation"
+        )
     if len(set(outcomes)) < len(outcomes):
         problems.append(f"outcomes {outcomes} repeat an instrument")
     for term in doc["predictors"]:
@@ -275,11 +285,10 @@ def load_model(
         allowed = ", ".join(sorted(known))
         raise DeclarationError(f"{path}: " + "; ".join(problems) + f" (instruments: {allowed})")
     outcome = codebook.instruments[outcomes[0]]
-    if doc["family"] == "ordinal" and not all(
-        float(v).is_integer() for v in (outcome.low, outcome.high)
-    ):
+    entry = FAMILIES[doc["family"]]
+    if entry.whole_range and not all(float(v).is_integer() for v in (outcome.low, outcome.high)):
         raise DeclarationError(
-            f"{path}: the ordinal outcome '{outcome.name}' needs a range of whole numbers"
+            f"{path}: the {doc['family']} outcome '{outcome.name}' needs a range of whole numbers"
         )
     label = doc.get("label", name)
     return ModelSpec(

@@ -45,6 +45,8 @@ import pandas as pd
 import pymc as pm
 
 from intersession.model.declaration import GroupSpec, ModelSpec
+from intersession.model.families import Outcome, family
+from intersession.model.parameter_map import group_index
 
 MIN_GROUP_LEVELS = 10
 MIN_SLOPE_LEVELS = 10
@@ -166,17 +168,12 @@ def prepare_data(spec: ModelSpec, scores: pd.DataFrame) -> ModelData:
     frame, terms, notes = _decompose(spec, frame)
     groups, group_notes = _identify_groups(spec, frame, terms)
     variables = list(dict.fromkeys(p for t in terms for p in t.split(":")))
-    scaling = {
-        name: (float(frame[name].mean()), float(frame[name].std()))
-        for name in [spec.outcome, *variables]
-    }
-    if spec.family == "ordinal":
-        frame = frame.assign(**{spec.outcome: ordinal_categories(spec, frame[spec.outcome])})
-        scaling[spec.outcome] = (0.0, 1.0)  # slopes stay on the latent logit scale
-        notes.append(
-            f"ordinal outcome: the {spec.outcome} sum score over {spec.outcome_items} item(s) "
-            "(prorated over answered items, rounded), counted from its lowest possible value"
-        )
+    scaling = {name: (float(frame[name].mean()), float(frame[name].std())) for name in variables}
+    outcome = family(spec.family).outcome(spec, frame[spec.outcome])
+    frame = frame.assign(**{spec.outcome: outcome.values})
+    scaling = {spec.outcome: (outcome.centre, outcome.scale), **scaling}
+    if outcome.note:
+        notes.append(outcome.note)
     zero_sd = [name for name, (_, sd) in scaling.items() if not sd > 0]
     if zero_sd:
         raise ValueError(f"model '{spec.name}': {zero_sd} do not vary across the rows used")
@@ -184,19 +181,8 @@ def prepare_data(spec: ModelSpec, scores: pd.DataFrame) -> ModelData:
 
 
 def outcome_range(spec: ModelSpec) -> tuple[float, float]:
-    """Lowest and highest possible value of the outcome as modelled: the instrument's
-    response range for a scale score, 0 to the number of cutpoints for an ordinal one."""
-    if spec.family == "ordinal":
-        return 0.0, float(
-            round(spec.outcome_items * (spec.outcome_range[1] - spec.outcome_range[0]))
-        )
-    return spec.outcome_range
-
-
-def ordinal_categories(spec: ModelSpec, score: pd.Series) -> pd.Series:
-    """0-based categories of the (prorated, rounded) sum score of an ordinal outcome."""
-    n, low = spec.outcome_items, spec.outcome_range[0]
-    return (score * n).round().astype(int) - round(n * low)
+    """Lowest and highest possible value of the outcome as modelled (the family says)."""
+    return family(spec.family).outcome_range(spec)
 
 
 def design_matrix(terms, frame: pd.DataFrame, scaling: dict) -> np.ndarray:
@@ -288,7 +274,7 @@ def level_index(level: str, frame: pd.DataFrame, indices: dict):
     """Shared ``pm.Data`` of each row's unit code at ``level`` (created once per model)."""
     if level not in indices:
         codes, _ = pd.factorize(frame[level].astype(str), sort=True)
-        indices[level] = model_data(f"{level}_index", codes, dims="obs_id")
+        indices[level] = model_data(group_index(level), codes, dims="obs_id")
     return indices[level]
 
 
@@ -391,7 +377,7 @@ def fixed_part(spec: ModelSpec, data: ModelData, suffix: str):
     args = prior_args(name, {"mu": mu, "sigma": sigma}, dims=f"term{suffix}")
     beta = pm.Normal(name, **args, dims=f"term{suffix}")
     eta = sum(beta[j] * x[j] for j in range(len(data.terms)))
-    if spec.family != "ordinal":  # the ordinal cutpoints absorb the intercept
+    if family(spec.family).intercept:  # not where cutpoints absorb it
         name = f"Intercept{suffix}"
         eta = eta + pm.Normal(name, **prior_args(name, priors["intercept"]))
     return x, eta
@@ -400,33 +386,14 @@ def fixed_part(spec: ModelSpec, data: ModelData, suffix: str):
 def _equation(spec: ModelSpec, data: ModelData, suffix: str, indices: dict) -> None:
     """One regression equation inside the current model: variables named ``<name><suffix>``."""
     priors, frame, terms = spec.priors, data.frame, list(data.terms)
-    y_mean, y_sd = data.scaling[spec.outcome]
     x, eta = fixed_part(spec, data, suffix)
     for group in data.groups:
         index = level_index(group.level, frame, indices)
         block = (suffix, x, terms, group.slopes)
         eta = eta + group_effects(group.level, [block], index, priors, suffix, group.correlated)[0]
-    observed = frame[spec.outcome].to_numpy()
-    if spec.family == "ordinal":
-        n_cuts = int(outcome_range(spec)[1])
-        cutpoints = pm.Normal(
-            f"cutpoints{suffix}",
-            mu=np.linspace(-2.5, 2.5, n_cuts),
-            **prior_args(f"cutpoints{suffix}", priors["cutpoints"]),
-            transform=pm.distributions.transforms.ordered,
-            shape=n_cuts,
-        )
-        pm.OrderedLogistic(
-            spec.outcome, eta=eta, cutpoints=cutpoints, observed=observed, dims="obs_id"
-        )
-        return
-    sigma = pm.HalfNormal(f"sigma{suffix}", **prior_args(f"sigma{suffix}", priors["residual_sd"]))
-    mu, scale = y_mean + y_sd * eta, y_sd * sigma
-    if spec.family == "student_t":
-        nu = pm.Gamma(f"nu{suffix}", **prior_args(f"nu{suffix}", priors["student_nu"]))
-        pm.StudentT(spec.outcome, nu=nu, mu=mu, sigma=scale, observed=observed, dims="obs_id")
-    else:
-        pm.Normal(spec.outcome, mu=mu, sigma=scale, observed=observed, dims="obs_id")
+    y_centre, y_scale = data.scaling[spec.outcome]
+    outcome = Outcome(frame[spec.outcome], y_centre, y_scale, range=outcome_range(spec))
+    family(spec.family).likelihood(spec.outcome, eta, outcome, priors, suffix, prior_args)
 
 
 def build_model(spec: ModelSpec, data: ModelData) -> pm.Model:

@@ -14,15 +14,20 @@ LEVEL_STYLE = {"-1 SD": ("#b2182b", "--"), "mean": ("#4d4d4d", "-"), "+1 SD": ("
 
 
 def posterior_predictive(
-    idata: az.InferenceData, outcome_label: str, var_name: str, coords: dict | None = None
+    idata: az.InferenceData,
+    outcome_label: str,
+    var_name: str,
+    coords: dict | None = None,
+    kind: str = "density",
 ) -> plt.Figure:
-    """Observed density of the outcome against densities of posterior predictive draws
-    (``coords`` selects one outcome of a joint model's variable)."""
+    """Observed distribution of the outcome against those of posterior predictive draws
+    (``coords`` selects one outcome of a joint model's variable): densities, or for a
+    discrete outcome (``kind`` "bars", integer data) ArviZ's histograms of its values."""
     fig, ax = plt.subplots(figsize=(6, 3.6))
     az.plot_ppc(
         idata, var_names=[var_name], coords=coords, ax=ax, num_pp_samples=100, random_seed=0
     )
-    ax.set_xlabel(outcome_label)
+    ax.set_xlabel(outcome_label + (" (counts of each value)" if kind == "bars" else ""))
     ax.set_title("Posterior predictive check")
     fig.tight_layout()
     return fig
@@ -103,11 +108,24 @@ def energy(idata: az.InferenceData) -> plt.Figure:
     return fig
 
 
-def loo_pit(idata: az.InferenceData, var_name: str, outcome_label: str) -> plt.Figure:
-    """LOO-PIT values against the uniform distribution, as an ECDF difference with
-    simultaneous bands (Sailynoja et al., 2022)."""
+def loo_pit(table: pd.DataFrame, outcome_label: str, interval: float) -> plt.Figure:
+    """The ECDF of LOO-PIT values minus the uniform CDF, with its simultaneous band
+    (``checks.calibration.loo_pit_table``; Sailynoja et al., 2022)."""
     fig, ax = plt.subplots(figsize=(6, 3.6))
-    az.plot_loo_pit(idata, y=var_name, ecdf=True, ax=ax)
+    ax.fill_between(
+        table["pit"],
+        table["lower"],
+        table["upper"],
+        step="mid",
+        color="#92c5de",
+        alpha=0.5,
+        label=f"simultaneous {interval:.0%} band",
+    )
+    ax.step(table["pit"], table["ecdf_difference"], where="mid", color="#1a1a1a", label="LOO-PIT")
+    ax.axhline(0.0, color="#777777", linewidth=0.8)
+    ax.set_xlabel("LOO-PIT value")
+    ax.set_ylabel("ECDF difference")
+    ax.legend(frameon=False, fontsize="small")
     ax.set_title(f"LOO-PIT: {outcome_label}")
     fig.tight_layout()
     return fig
@@ -123,14 +141,15 @@ def grouped_ppc(
     idata: az.InferenceData,
     var_name: str,
     coords: dict,
+    index_name: str,
     level: str,
     outcome_label: str,
     interval: float = 0.95,
 ) -> plt.Figure:
-    """Observed mean of the outcome per unit of ``level`` (e.g. therapist) against the
-    posterior predictive interval of that mean: units outside their interval are not
-    captured by the model's group effects."""
-    index = idata.constant_data[f"{level}_index"].values
+    """Observed mean of the outcome per unit of ``level`` (e.g. therapist; each row's unit
+    in the data variable ``index_name``) against the posterior predictive interval of that
+    mean: units outside their interval are not captured by the model's group effects."""
+    index = idata.constant_data[index_name].values
     units = idata.posterior[level].values
     observed = idata.observed_data[var_name].sel(coords).values.reshape(len(index))
     predicted = idata.posterior_predictive[var_name].sel(coords).values

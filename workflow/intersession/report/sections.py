@@ -17,28 +17,16 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from intersession.atomic import atomic_path, write_csv
-from intersession.effects.parameters import JOINT, equations, observed_variable
+from intersession.effects.parameters import JOINT
 from intersession.effects.prior_checks import prior_predictive_draws
 from intersession.effects.sensitivity import THRESHOLD as SENSITIVITY_THRESHOLD
-from intersession.inference.fit import read_provenance
+from intersession.inference.record import FitRecord
+from intersession.model.families import family
+from intersession.outputs import EFFECT_TABLES
 from intersession.plots import comparison, figures
 from intersession.report.labels import parameter_label, term_label
 from intersession.report.text import estimate, interaction_results, mediation_results
 from intersession.tables import read_table
-
-#: Effect tables of a model, as written by the effects step (``<name>.csv``).
-EFFECT_TABLES = (
-    "parameters",
-    "predictions",
-    "slopes",
-    "floodlight",
-    "johnson_neyman",
-    "indirect",
-    "prior_predictive",
-    "sensitivity",
-)
-#: Parameters shown in rank plots: population-level and variance parameters.
-RANKED = ("Intercept", "beta", "sd_", "sigma", "nu", "cutpoints")
 
 
 @dataclass
@@ -82,10 +70,8 @@ def model_section(
 ) -> dict:
     """Everything the template shows for one model."""
     idata = az.from_netcdf(fit_path, engine="h5netcdf")
-    prov = read_provenance(idata)
-    decl = prov["declaration"]
-    declared = decl["outcome"] if isinstance(decl["outcome"], list) else [decl["outcome"]]
-    outcome = " and ".join(labels.get(y, y) for y in declared)
+    record = FitRecord.read(idata)
+    outcome = " and ".join(labels.get(eq.outcome, eq.outcome) for eq in _outcomes(record))
     tables = read_effects(Path(effects_dir))
     params = tables["parameters"]
     several = params["outcome"].nunique() > 1
@@ -99,34 +85,30 @@ def model_section(
     for table_name, table in {**tables, "diagnostics": diagnostics}.items():
         if len(table):
             write_csv(tables_dir / f"{name}_{table_name}.csv", table)
-    grouping = "".join(
-        f" + ({' + '.join(['1', *g['slopes']])} {'|' if g.get('correlated', True) else '||'} "
-        f"{g['level']})"
-        for g in prov["groups"]
-    )
+    priors = record.identity.priors
     section = {
         "name": name,
-        "label": prov["label"],
+        "label": record.label,
         "outcome": outcome,
-        "formula": "; ".join(
-            f"{eq['outcome']} ~ {' + '.join(eq['terms'])}{grouping}" for eq in prov["equations"]
+        "formula": record.formula,
+        "family": " and ".join(
+            dict.fromkeys(family(eq.family).name for eq in record.parameters.equations)
         ),
-        "family": decl["family"],
-        "priors": prov["priors"].get("label", prov["priors"]["name"]),
+        "priors": priors.get("label", priors["name"]),
         "n_obs": idata.observed_data.sizes["obs_id"],
-        "excluded": prov["excluded"],
-        "notes": prov["design_notes"],
+        "excluded": record.excluded,
+        "notes": record.design_notes,
         "parameters": params.to_dict("records"),
         "diagnostics": diagnostics.to_dict("records"),
         "indirect": tables["indirect"].to_dict("records"),
-        "provenance": prov,
+        "record": record,
     }
     section["interactions"] = _interactions(name, tables, labels, interval, store)
     section["results"] = interaction_results(
         section, tables["slopes"], tables["johnson_neyman"], labels, interval
     ) + mediation_results(section, labels, interval)
-    section["checks"] = _checks(name, idata, labels, store)
-    section["prior_rationale"] = prov["priors"].get("rationale", "")
+    section["checks"] = _checks(name, idata, record, tables["loo_pit"], labels, interval, store)
+    section["prior_rationale"] = priors.get("rationale", "")
     section["prior_predictive"] = tables["prior_predictive"].to_dict("records")
     section["sensitivity"] = tables["sensitivity"].to_dict("records")
     section["sensitivity_figure"] = (
@@ -218,19 +200,24 @@ def _interactions(name, tables, labels, interval, store) -> list[dict]:
     return found
 
 
-def _checks(name, idata, labels, store) -> list[dict]:
+def _outcomes(record: FitRecord) -> list:
+    """The equations whose outcome is the declared one(s): all but a mediation's a-path."""
+    equations = record.parameters.equations
+    return list(equations[-1:]) if record.mediation else list(equations)
+
+
+def _checks(name, idata, record, loo_pit, labels, interval, store) -> list[dict]:
     """Posterior predictive and LOO-PIT checks per outcome, rank and energy plots, and a
     pair plot of the variance parameters when there were divergences."""
     found = []
-    joint = False
-    for i, (_, y) in enumerate(equations(idata)):
-        label = labels.get(y, y)
-        var, coords = observed_variable(idata, y)
-        joint = joint or bool(coords)
+    pmap = record.parameters
+    for i, eq in enumerate(pmap.equations):
+        y, label = eq.outcome, labels.get(eq.outcome, eq.outcome)
+        var, coords = eq.observed, dict(eq.selection or {})
         found.append(
             figure_entry(
                 store,
-                figures.posterior_predictive(idata, label, var, coords),
+                figures.posterior_predictive(idata, label, var, coords, family(eq.family).ppc),
                 f"{name}_ppc_{i + 1}",
                 f"Distribution of observed {label} scores with those of 100 posterior "
                 "predictive data sets overlaid",
@@ -238,32 +225,33 @@ def _checks(name, idata, labels, store) -> list[dict]:
                 "data sets from the posterior (light).",
             )
         )
-        for level in ("therapist", "site"):
-            if f"{level}_index" in idata.constant_data:
-                found.append(
-                    figure_entry(
-                        store,
-                        figures.grouped_ppc(idata, var, coords, level, label),
-                        f"{name}_ppc_{level}_{i + 1}",
-                        f"Observed mean {label} per {level} with the posterior predictive "
-                        "interval of that mean",
-                        f"Predictive check by {level}: a mean outside its interval (red) is "
-                        f"a {level} the model's group effects do not capture.",
-                    )
-                )
-        if not coords:  # LOO-PIT needs a pointwise log-likelihood per value of y
+        for level in [g["level"] for g in record.groups if g["level"] != "client"]:
             found.append(
                 figure_entry(
                     store,
-                    figures.loo_pit(idata, var, label),
+                    figures.grouped_ppc(idata, var, coords, pmap.index(level), level, label),
+                    f"{name}_ppc_{level}_{i + 1}",
+                    f"Observed mean {label} per {level} with the posterior predictive "
+                    "interval of that mean",
+                    f"Predictive check by {level}: a mean outside its interval (red) is "
+                    f"a {level} the model's group effects do not capture.",
+                )
+            )
+        curve = loo_pit[loo_pit["outcome"] == y]
+        if len(curve):  # not a joint model's outcomes: no pointwise log-likelihood of each
+            found.append(
+                figure_entry(
+                    store,
+                    figures.loo_pit(curve, label, interval),
                     f"{name}_loo_pit_{i + 1}",
                     f"Difference between the ECDF of LOO-PIT values of {label} and the "
-                    "uniform ECDF, with a simultaneous 94% band",
+                    f"uniform CDF, with a simultaneous {interval:.0%} band",
                     f"LOO-PIT of {label}: inside the band, the predictive distributions are "
                     "calibrated; a U shape means too narrow, a hump too wide.",
                 )
             )
-    ranked = [v for v in idata.posterior.data_vars if str(v).startswith(RANKED)]
+    summarised = set(pmap.summarised())
+    ranked = [v for v in idata.posterior.data_vars if str(v) in summarised]
     found.append(
         figure_entry(
             store,
@@ -285,7 +273,7 @@ def _checks(name, idata, labels, store) -> list[dict]:
         )
     )
     if int(idata.sample_stats["diverging"].sum()):
-        variance = [v for v in ranked if str(v).startswith(("sd_", "sigma"))][:4]
+        variance = [v for v in ranked if str(v) in set(pmap.scale_parameters())][:4]
         found.append(
             figure_entry(
                 store,

@@ -59,7 +59,7 @@ def pointwise_text(sections: list[dict]) -> str:
     parts = [
         f"{s['label']} {p['draws']:,} of {p['of_draws']:,} (every {p['thin']}th)"
         for s in sections
-        for p in [s["provenance"]["pointwise"]]
+        for p in [s["record"].pointwise]
     ]
     return (
         "To keep memory bounded, the pointwise log-likelihood (for LOO and prior sensitivity) "
@@ -68,14 +68,17 @@ def pointwise_text(sections: list[dict]) -> str:
     )
 
 
-def statistical_analysis(sections: list[dict], config: dict, versions: dict) -> str:
+def statistical_analysis(
+    sections: list[dict], sampler: dict, interval: float, jn_probability: float, versions: dict
+) -> str:
     """One paragraph: models, centring, group effects, priors, sampler, checks, software."""
-    sampler = config["sampler"]
     labels = "; ".join(f"{s['label']} ({s['family']})" for s in sections)
     repeated = any(any("within-client" in n for n in s["notes"]) for s in sections)
-    levels = sorted({g["level"] for s in sections for g in s["provenance"]["groups"]})
-    slopes = any(g["slopes"] for s in sections for g in s["provenance"]["groups"])
-    prior_sets = {s["provenance"]["priors"]["name"]: s["provenance"]["priors"] for s in sections}
+    levels = sorted({g["level"] for s in sections for g in s["record"].groups})
+    slopes = any(g["slopes"] for s in sections for g in s["record"].groups)
+    prior_sets = {
+        s["record"].identity.priors["name"]: s["record"].identity.priors for s in sections
+    }
     failed = sorted({s["label"] for s in sections for r in s["diagnostics"] if not r["passed"]})
     backend = "nutpie" if sampler["backend"] == "nutpie" else "PyMC's"
     sentences = [
@@ -102,7 +105,7 @@ def statistical_analysis(sections: list[dict], config: dict, versions: dict) -> 
         )
     for name, priors in prior_sets.items():
         sentences.append(f"Priors (set \u201c{name}\u201d) were {prior_text(priors)}.")
-    thinned = [s for s in sections if s["provenance"].get("pointwise", {}).get("thin", 1) > 1]
+    thinned = [s for s in sections if s["record"].pointwise.get("thin", 1) > 1]
     if thinned:
         sentences.append(pointwise_text(thinned))
     sentences.append(
@@ -120,11 +123,10 @@ def statistical_analysis(sections: list[dict], config: dict, versions: dict) -> 
         "Interactions were probed with simple slopes at \u22121 SD, the mean and +1 SD of the "
         "moderator and with Johnson-Neyman regions, the moderator values at which the "
         "posterior probability of a positive slope is at least "
-        f"{_share(config['effects']['jn_probability'])} or at most "
-        f"{_share(1 - config['effects']['jn_probability'])}."
+        f"{_share(jn_probability)} or at most {_share(1 - jn_probability)}."
     )
     sentences.append(
-        f"We report posterior means with {config['report']['interval']:.0%} equal-tailed "
+        f"We report posterior means with {interval:.0%} equal-tailed "
         "credible intervals (CrI) and the probability of direction (pd). Software: "
         + ", ".join(
             f"{name} {versions[name]}"
@@ -197,7 +199,7 @@ def _side(row, name: str, end: str) -> str:
 def mediation_results(section: dict, labels: dict, interval: float) -> list[str]:
     """The index of moderated mediation and the indirect effects at -1 SD and +1 SD of the
     moderator, per level of the data (all rows, or within and between clients)."""
-    declared = section["provenance"].get("mediation")
+    declared = section["record"].mediation
     if not declared or not section["indirect"]:
         return []
     x, w, m = (labels.get(declared[k], declared[k]) for k in ("predictor", "moderator", "mediator"))
