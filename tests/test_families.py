@@ -178,7 +178,7 @@ def test_negative_binomial_reaches_every_table_through_the_registry(count_fit):
         "Intercept",
     )
     tables = effect_tables(
-        idata, 0.95, {"moderator_values": {}, "rope": None, "jn_probability": 0.95}
+        idata, record, 0.95, {"moderator_values": {}, "rope": None, "jn_probability": 0.95}
     )
     params = tables["parameters"]
     over = params[params["parameter"] == "overdispersion"]
@@ -217,3 +217,44 @@ def test_the_prior_grid_swaps_the_overdispersion_prior_as_data(tmp_path):
     }
     assert values == {"default": 1.0, "tight": 0.1}
     assert [v.name for v in built["default"].free_RVs] == [v.name for v in built["tight"].free_RVs]
+
+
+@pytest.mark.slow
+def test_negative_binomial_appears_in_the_report(count_fit, tmp_path):
+    """The report's model section: parameter labels from the registry, the predictive
+    check, LOO-PIT and sensitivity figures, and the methods text naming the family."""
+    from intersession import steps
+    from intersession.report.sections import FigureStore, model_section
+    from intersession.report.text import statistical_analysis
+    from intersession.tables import read_table
+
+    path = str(count_fit[0])
+    settings = {"moderator_values": {}, "rope": None, "jn_probability": 0.95}
+    steps.effects(path, 0.95, settings, str(tmp_path / "effects"))
+    steps.diagnose(path, str(tmp_path / "diagnostics.csv"))
+    section = model_section(
+        "counts",
+        path,
+        str(tmp_path / "effects"),
+        read_table(tmp_path / "diagnostics.csv"),
+        {"tasks": "Tasks carried out"},
+        0.95,
+        FigureStore(tmp_path / "figures"),
+        tmp_path / "tables",
+    )
+    labels = {row["parameter"]: row["display"] for row in section["parameters"]}
+    assert labels["overdispersion"] == "Overdispersion (square root of phi)"
+    assert section["family"] == "negative_binomial"
+    figures = sorted(p.stem for p in (tmp_path / "figures").glob("*.png"))
+    assert figures == [
+        "counts_energy",
+        "counts_floodlight_1",
+        "counts_lines_1",
+        "counts_loo_pit_1",
+        "counts_ppc_1",
+        "counts_prior_predictive_1",
+        "counts_ranks",
+        "counts_sensitivity",
+    ]
+    text = statistical_analysis([section], BOUNDED_SAMPLER, 0.95, 0.95, {})
+    assert "count outcomes by a negative binomial (NB2) likelihood with a log link" in text

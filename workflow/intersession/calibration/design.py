@@ -37,11 +37,11 @@ from intersession.data.simulate import (
     simulate_rows,
 )
 from intersession.data.validate import clean_items
-from intersession.effects.parameters import original_scale_slopes, summarise
-from intersession.inference.fit import attach_scaling
+from intersession.effects.parameters import summarise, to_original_scale
 from intersession.inference.refit import compile_refitter, data_values, divergences
 from intersession.model.build import build, prepare
 from intersession.model.declaration import ModelSpec
+from intersession.model.parameter_map import COEFFICIENTS, TERM
 from intersession.model.regression import ModelData
 from intersession.provenance import derive_seed
 from intersession.schema import DeclarationError
@@ -128,10 +128,10 @@ def standardised_outcome(data: ModelData, outcome: str) -> ModelData:
 def interaction_rows(idata, data: ModelData, outcome: str, interval: float) -> list[dict]:
     """Summary of each interaction term's slope, standardised and on the original scale
     (scale points of the outcome per scale point of each predictor, from ``data.scaling``)."""
-    attach_scaling(idata, data.scaling)
+    beta = idata.posterior[COEFFICIENTS]
     scales = {
-        "standardised": idata.posterior["beta"],
-        "original": original_scale_slopes(idata, outcome=outcome),
+        "standardised": beta,
+        "original": to_original_scale(beta, data.scaling, outcome, TERM),
     }
     rows = []
     for term in (t for t in data.terms if ":" in t):

@@ -71,17 +71,22 @@ def _row(parameter, term, scale_name, draws, interval, direction=False):
     return row
 
 
+def to_original_scale(beta: xr.DataArray, scale: dict, outcome: str, dim: str) -> xr.DataArray:
+    """Standardised slopes ``beta`` (terms along ``dim``) in scale points of the outcome per
+    scale point of the predictor(s): ``beta * sd_y / prod(sd_x)`` (on the link scale where
+    the outcome is not standardised: its ``sd_y`` is 1)."""
+    y_sd = scale[outcome][1]
+    factor = [y_sd / np.prod([scale[n][1] for n in str(t).split(":")]) for t in beta[dim].values]
+    return beta * xr.DataArray(factor, coords={dim: beta[dim]}, dims=dim)
+
+
 def original_scale_slopes(
     idata: az.InferenceData, suffix: str = "", outcome: str | None = None
 ) -> xr.DataArray:
-    """Slopes in scale points of the outcome per scale point of the predictor(s) (on the
-    link scale where the outcome is not standardised)."""
-    scale = scaling(idata)
+    """A fit's slopes of one equation on the original scale (:func:`to_original_scale`)."""
     eq = parameter_map(idata).equation(suffix)
-    y_sd = scale[outcome or eq.outcome][1]
-    beta, dim = idata.posterior[eq.coefficients], eq.term_dim
-    factor = [y_sd / np.prod([scale[n][1] for n in str(t).split(":")]) for t in beta[dim].values]
-    return beta * xr.DataArray(factor, coords={dim: beta[dim]}, dims=dim)
+    beta = idata.posterior[eq.coefficients]
+    return to_original_scale(beta, scaling(idata), outcome or eq.outcome, eq.term_dim)
 
 
 def parameter_table(idata: az.InferenceData, interval: float = 0.95) -> pd.DataFrame:

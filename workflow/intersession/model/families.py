@@ -81,6 +81,9 @@ class Family:
     likelihood: Callable
     #: (eta draws, centre, scale) -> expected outcome, where ``mean_line``
     mean: Callable | None = None
+    #: How the outcome enters, for the drafted methods text; None: standardised, so that
+    #: slopes are in SDs of the outcome per SD of the predictor.
+    method: str | None = None
     #: Whether the outcome's instrument must have a range of whole numbers.
     whole_range: bool = False
     #: Whether several outcomes can be modelled jointly (multivariate) in this family.
@@ -320,6 +323,10 @@ FAMILIES: dict[str, Family] = {
             outcome=_ordinal_outcome,
             outcome_range=_ordinal_range,
             likelihood=_ordinal,
+            method=(
+                "ordinal outcomes by a cumulative logit model of their sum score, with slopes "
+                "on the latent logit scale per standard deviation of the predictor"
+            ),
             whole_range=True,
         ),
         Family(
@@ -354,6 +361,10 @@ FAMILIES: dict[str, Family] = {
             outcome_range=_response_range,
             likelihood=_negative_binomial,
             mean=_log_mean,
+            method=(
+                "count outcomes by a negative binomial (NB2) likelihood with a log link, with "
+                "slopes as log rate ratios per standard deviation of the predictor"
+            ),
             whole_range=True,
         ),
     )

@@ -111,7 +111,7 @@ def energy(idata: az.InferenceData) -> plt.Figure:
 def loo_pit(table: pd.DataFrame, outcome_label: str, interval: float) -> plt.Figure:
     """The ECDF of LOO-PIT values minus the uniform CDF, with its simultaneous band
     (``checks.calibration.loo_pit_table``; Sailynoja et al., 2022)."""
-    fig, ax = plt.subplots(figsize=(6, 3.6))
+    fig, ax = plt.subplots(figsize=(6, 4))
     ax.fill_between(
         table["pit"],
         table["lower"],
@@ -125,7 +125,9 @@ def loo_pit(table: pd.DataFrame, outcome_label: str, interval: float) -> plt.Fig
     ax.axhline(0.0, color="#777777", linewidth=0.8)
     ax.set_xlabel("LOO-PIT value")
     ax.set_ylabel("ECDF difference")
-    ax.legend(frameon=False, fontsize="small")
+    ax.legend(
+        frameon=False, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2
+    )
     ax.set_title(f"LOO-PIT: {outcome_label}")
     fig.tight_layout()
     return fig

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from intersession.atomic import write_csv
+from intersession.effects.parameters import SLOPE_ROW
 from intersession.plots import comparison
 from intersession.report.labels import parameter_label
 from intersession.report.sections import figure_entry
@@ -21,7 +22,7 @@ def prior_section(
     table = read_table(path)
     write_csv(tables_dir / "prior_comparison.csv", table)
     table["display"] = [
-        parameter_label("beta", e, labels) if not e.startswith(("indirect", "index")) else e
+        parameter_label(SLOPE_ROW, e, labels) if not e.startswith(("indirect", "index")) else e
         for e in table["estimate"]
     ]
     names = {**labels, **dict(zip(table["estimate"], table["display"], strict=True))}

@@ -8,13 +8,10 @@ intercept".
 
 from __future__ import annotations
 
+from intersession.effects.parameters import INTERCEPT_ROW, SLOPE_ROW
+from intersession.model.families import auxiliary_entry
+from intersession.model.parameter_map import CORRELATION, GROUP_SD
 from intersession.model.regression import BETWEEN, WITHIN
-
-FIXED = {
-    "Intercept": "Intercept",
-    "sigma": "Residual SD",
-    "nu": "Degrees of freedom (Student-t)",
-}
 
 
 def term_label(term: str, labels: dict[str, str]) -> str:
@@ -29,24 +26,26 @@ def term_label(term: str, labels: dict[str, str]) -> str:
 def effect_label(effect: str, labels: dict[str, str]) -> str:
     """A group-level effect: 'Intercept', a slope's term, or '<outcome>/<effect>'."""
     outcome, _, effect = effect.rpartition("/")
-    text = "intercept" if effect == "Intercept" else f"slope of {term_label(effect, labels)}"
+    text = "intercept" if effect == INTERCEPT_ROW else f"slope of {term_label(effect, labels)}"
     return f"{labels.get(outcome, outcome)} {text}" if outcome else text
 
 
 def parameter_label(parameter: str, term: str, labels: dict[str, str]) -> str:
     """What a row of the parameter table estimates, in words."""
-    if parameter == "beta":
+    if parameter == SLOPE_ROW:
         return term_label(term, labels)
-    if parameter in FIXED:
-        return FIXED[parameter]
-    if parameter == "cutpoints":
-        return f"Cutpoint {term}"
-    kind, _, level = parameter.partition("_")
-    if kind == "sd":
-        if term in ("", "Intercept"):
+    if parameter == INTERCEPT_ROW:
+        return "Intercept"
+    aux = auxiliary_entry(parameter)  # a family's auxiliary parameter: its registry label
+    if aux is not None:
+        return f"{aux.label} {term}" if term else aux.label
+    if parameter.startswith(GROUP_SD):
+        level = parameter.removeprefix(GROUP_SD)
+        if term in ("", INTERCEPT_ROW):
             return f"SD of {level} intercepts"
         return f"SD of {level} slopes of {term_label(term, labels)}"
-    if kind == "corr":
+    if parameter.startswith(CORRELATION):
+        level = parameter.removeprefix(CORRELATION)
         sides = term.split(" ~ ")
         if level == "residual":
             return "Residual correlation: " + " ~ ".join(labels.get(y, y) for y in sides)

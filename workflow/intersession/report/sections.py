@@ -17,11 +17,13 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from intersession.atomic import atomic_path, write_csv
-from intersession.effects.parameters import JOINT
+from intersession.effects.parameters import JOINT, SLOPE_ROW
 from intersession.effects.prior_checks import prior_predictive_draws
 from intersession.effects.sensitivity import THRESHOLD as SENSITIVITY_THRESHOLD
 from intersession.inference.record import FitRecord
 from intersession.model.families import family
+from intersession.model.joint import RESIDUAL
+from intersession.model.parameter_map import CORRELATION
 from intersession.outputs import EFFECT_TABLES
 from intersession.plots import comparison, figures
 from intersession.report.labels import parameter_label, term_label
@@ -52,6 +54,9 @@ class FigureStore:
 
 def read_effects(directory: Path) -> dict[str, pd.DataFrame]:
     return {name: read_table(directory / f"{name}.csv") for name in EFFECT_TABLES}
+
+
+RESIDUAL_CORRELATION = f"{CORRELATION}{RESIDUAL}"
 
 
 def figure_entry(store, fig, name, alt, caption) -> dict:
@@ -305,14 +310,14 @@ def key_findings(sections: list[dict], interval: float, labels: dict) -> list[st
         rows = [
             row
             for row in section["parameters"]
-            if row["parameter"] == "beta" and row["scale"] == "standardised"
+            if row["parameter"] == SLOPE_ROW and row["scale"] == "standardised"
         ]
         shown = [row for row in rows if ":" in row["term"]] or rows
-        shown += [row for row in section["parameters"] if row["parameter"] == "corr_residual"]
+        shown += [row for row in section["parameters"] if row["parameter"] == RESIDUAL_CORRELATION]
         for row in shown:
             outcome = labels.get(row["outcome"], row["outcome"])
             text = row["display"].split(": ", 1)[-1]
-            if row["parameter"] == "beta":
+            if row["parameter"] == SLOPE_ROW:
                 lines.append(f"{outcome} on {text}: {estimate(row, interval=interval)}.")
             else:
                 lines.append(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 from intersession.checks.diagnostics import THRESHOLDS
+from intersession.effects.parameters import SLOPE_ROW
+from intersession.model.families import family
 from intersession.report.labels import term_label
 
 MINUS = "\u2212"
@@ -68,6 +70,31 @@ def pointwise_text(sections: list[dict]) -> str:
     )
 
 
+def scaling_text(sections: list[dict]) -> str:
+    """How predictors and outcomes were scaled, per family (``model.families``)."""
+    methods = [
+        family(name).method
+        for name in dict.fromkeys(n for s in sections for n in s["family"].split(" and "))
+    ]
+    if not any(methods):
+        return (
+            "Predictors and outcomes were standardised, so that slopes are in standard "
+            "deviations of the outcome per standard deviation of the predictor and lower-order "
+            "terms of an interaction are simple effects at the mean."
+        )
+    parts = [m for m in methods if m]
+    if not all(methods):
+        parts.insert(
+            0,
+            "other outcomes as standardised scores (slopes in standard deviations of the "
+            "outcome per standard deviation of the predictor)",
+        )
+    return (
+        "Predictors were standardised, so that lower-order terms of an interaction are simple "
+        f"effects at the mean; we modelled {'; '.join(parts)}."
+    )
+
+
 def statistical_analysis(
     sections: list[dict], sampler: dict, interval: float, jn_probability: float, versions: dict
 ) -> str:
@@ -87,9 +114,7 @@ def statistical_analysis(
         + (f" (nutpie {versions.get('nutpie', '')})" if backend == "nutpie" else "")
         + f": {sampler['chains']} chains of {sampler['draws']:,} draws after "
         f"{sampler['tune']:,} tuning iterations (target acceptance {sampler['target_accept']:g}).",
-        "Predictors and outcomes were standardised, so that slopes are in standard deviations "
-        "of the outcome per standard deviation of the predictor and lower-order terms of an "
-        "interaction are simple effects at the mean.",
+        scaling_text(sections),
     ]
     if repeated:
         sentences.append(
@@ -144,7 +169,7 @@ def interaction_results(
     """Per probed interaction: its estimate, the simple slopes at -1 and +1 SD, and the
     Johnson-Neyman region or the statement that none lies in the observed range."""
     params = pd.DataFrame(section["parameters"])
-    params = params[(params["parameter"] == "beta") & (params["scale"] == "standardised")]
+    params = params[(params["parameter"] == SLOPE_ROW) & (params["scale"] == "standardised")]
     lines = []
     keys = ["outcome", "focal", "moderator"]
     for (outcome, focal, moderator), table in slopes.groupby(keys, sort=False):
