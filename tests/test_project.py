@@ -82,3 +82,22 @@ def test_every_third_party_import_of_the_package_is_a_declared_dependency():
                 if not dists & declared:
                     missing.add(f"{path.relative_to(ROOT)}: {name}")
     assert not missing, sorted(missing)
+
+
+def test_parsing_the_workflow_imports_no_sampler_or_arviz():
+    """Every module the rules import while Snakemake parses them (a dry run included)
+    leaves PyMC, PyTensor, nutpie and ArviZ unimported: those take seconds to load."""
+    imports = sorted(
+        {
+            line.strip()
+            for path in [ROOT / "Snakefile", *(ROOT / "workflow" / "rules").glob("*.smk")]
+            for line in path.read_text().splitlines()
+            if re.match(r"\s*(from intersession\S* import|import intersession)", line)
+        }
+    )
+    assert len(imports) >= 5, imports
+    heavy = ("pymc", "pytensor", "nutpie", "arviz", "arviz_stats", "matplotlib")
+    code = "\n".join([*imports, "import sys", f"print([m for m in {heavy} if m in sys.modules])"])
+    result = run(sys.executable, "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

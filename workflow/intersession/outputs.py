@@ -14,4 +14,5 @@ EFFECT_TABLES = (
     "prior_predictive",
     "sensitivity",
     "loo_pit",
+    "grouped_ppc",
 )

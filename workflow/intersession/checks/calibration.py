@@ -1,5 +1,10 @@
-"""Calibration of the leave-one-out predictive distributions (LOO-PIT), as a table to draw.
+"""Calibration of the predictive distributions, as tables the report's figures draw.
 
+**Grouped predictive check**: the observed mean of each outcome per unit of a grouping
+level (therapist, site) against the interval of that mean over posterior predictive data
+sets; a unit outside its interval is one the model's group effects do not capture.
+
+**LOO-PIT**:
 The LOO-PIT value of an observation is the leave-one-out predictive probability of a value
 at or below it (PSIS-weighted; ties of discrete outcomes broken at random; arviz-stats
 ``loo_pit``). For a calibrated model they are uniform. The table holds the difference
@@ -21,6 +26,48 @@ GRID = 200
 SIMULATIONS = 1000
 SEED = 214
 LOO_PIT_COLUMNS = ["outcome", "pit", "ecdf_difference", "lower", "upper"]
+GROUPED_COLUMNS = ["outcome", "level", "unit", "observed_mean", "lower", "upper", "outside"]
+
+
+def grouped_predictive_table(idata, levels: list[str], interval: float) -> pd.DataFrame:
+    """Per outcome and grouping level (other than client): each unit's observed mean and
+    the equal-tailed ``interval`` of its mean over the posterior predictive draws."""
+    pmap = parameter_map(idata)
+    frames = []
+    for eq in pmap.equations:
+        selection = dict(eq.selection or {})
+        observed = idata.observed_data[eq.observed].sel(selection).values.ravel()
+        predicted = idata.posterior_predictive[eq.observed].sel(selection).values
+        predicted = predicted.reshape(-1, observed.size)
+        for level in levels:
+            index = idata.constant_data[pmap.index(level)].values
+            units = idata.posterior[level].values
+            counts = np.bincount(index, minlength=len(units))
+            means = np.bincount(index, weights=observed, minlength=len(units)) / counts
+            draws = np.stack(
+                [
+                    np.bincount(index, weights=row, minlength=len(units)) / counts
+                    for row in predicted
+                ]
+            )
+            tail = (1 - interval) / 2
+            lower, upper = np.quantile(draws, [tail, 1 - tail], axis=0)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "outcome": eq.outcome,
+                        "level": level,
+                        "unit": [str(u) for u in units],
+                        "observed_mean": means,
+                        "lower": lower,
+                        "upper": upper,
+                        "outside": (means < lower) | (means > upper),
+                    }
+                )
+            )
+    if not frames:
+        return pd.DataFrame(columns=GROUPED_COLUMNS)
+    return pd.concat(frames, ignore_index=True)[GROUPED_COLUMNS]
 
 
 def loo_pit_table(idata, interval: float) -> pd.DataFrame:

@@ -1,9 +1,10 @@
 """All effect tables of one fit, by the names of :data:`intersession.outputs.EFFECT_TABLES`.
 
 Per two-way interaction of each equation with a mean line: predicted lines, simple slopes,
-a floodlight and Johnson-Neyman regions; per outcome the prior predictive check and the
-LOO-PIT calibration curve; power-scaling sensitivity; a mediation model's indirect
-effects. A table a model has nothing for is empty, with its columns.
+a floodlight and Johnson-Neyman regions; per outcome the prior predictive check, the
+LOO-PIT calibration curve and the predictive check of therapist (and site) means;
+power-scaling sensitivity; a mediation model's indirect effects. A table a model has
+nothing for is empty, with its columns.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ COLUMNS = {
     "prior_predictive": prior_checks.COLUMNS,
     "sensitivity": sensitivity.COLUMNS,
     "loo_pit": calibration.LOO_PIT_COLUMNS,
+    "grouped_ppc": calibration.GROUPED_COLUMNS,
 }
 
 
@@ -53,6 +55,8 @@ def effect_tables(
     )
     parts["sensitivity"].append(sensitivity.power_scaling_table(idata))
     parts["loo_pit"].append(calibration.loo_pit_table(idata, interval))
+    levels = [g["level"] for g in record.groups if g["level"] != "client"]
+    parts["grouped_ppc"].append(calibration.grouped_predictive_table(idata, levels, interval))
     if record.mediation:
         parts["indirect"].append(mediation.indirect_effects(idata, record.mediation, interval))
     return {

@@ -139,37 +139,16 @@ def divergence_pairs(idata: az.InferenceData, var_names: list[str]) -> plt.Figur
     return np.ravel(axes)[0].figure
 
 
-def grouped_ppc(
-    idata: az.InferenceData,
-    var_name: str,
-    coords: dict,
-    index_name: str,
-    level: str,
-    outcome_label: str,
-    interval: float = 0.95,
-) -> plt.Figure:
-    """Observed mean of the outcome per unit of ``level`` (e.g. therapist; each row's unit
-    in the data variable ``index_name``) against the posterior predictive interval of that
-    mean: units outside their interval are not captured by the model's group effects."""
-    index = idata.constant_data[index_name].values
-    units = idata.posterior[level].values
-    observed = idata.observed_data[var_name].sel(coords).values.reshape(len(index))
-    predicted = idata.posterior_predictive[var_name].sel(coords).values
-    predicted = predicted.reshape(-1, len(index))
-    counts = np.bincount(index, minlength=len(units))
-    obs_means = np.bincount(index, weights=observed, minlength=len(units)) / counts
-    pred_means = np.stack(
-        [np.bincount(index, weights=row, minlength=len(units)) / counts for row in predicted]
-    )
-    tail = (1 - interval) / 2
-    lower, upper = np.quantile(pred_means, [tail, 1 - tail], axis=0)
-    order = np.argsort(obs_means)
-    fig, ax = plt.subplots(figsize=(6, max(3.0, 0.18 * len(units) + 1)))
-    y = np.arange(len(units))
-    ax.hlines(y, lower[order], upper[order], color="#92c5de", linewidth=3, label="predicted")
-    outside = (obs_means < lower) | (obs_means > upper)
-    ax.scatter(obs_means[order], y, color=np.where(outside[order], "#b2182b", "#1a1a1a"), s=14)
-    ax.set_yticks(y, [str(u) for u in units[order]], fontsize=6 if len(units) > 30 else 8)
+def grouped_ppc(table: pd.DataFrame, level: str, outcome_label: str, interval: float):
+    """Observed mean of the outcome per unit of ``level`` (dots; red outside) against the
+    predictive interval of that mean (``checks.calibration.grouped_predictive_table``)."""
+    rows = table.sort_values("observed_mean", kind="stable")
+    fig, ax = plt.subplots(figsize=(6, max(3.0, 0.18 * len(rows) + 1)))
+    y = np.arange(len(rows))
+    ax.hlines(y, rows["lower"], rows["upper"], color="#92c5de", linewidth=3, label="predicted")
+    colours = np.where(rows["outside"].astype(bool), "#b2182b", "#1a1a1a")
+    ax.scatter(rows["observed_mean"], y, color=colours, s=14)
+    ax.set_yticks(y, rows["unit"].astype(str), fontsize=6 if len(rows) > 30 else 8)
     ax.set_xlabel(f"Mean {outcome_label} per {level}")
     ax.set_title(f"Observed {level} means (dots) and {interval:.0%} predictive intervals")
     fig.tight_layout()

@@ -112,7 +112,7 @@ def model_section(
     section["results"] = interaction_results(
         section, tables["slopes"], tables["johnson_neyman"], labels, interval
     ) + mediation_results(section, labels, interval)
-    section["checks"] = _checks(name, idata, record, tables["loo_pit"], labels, interval, store)
+    section["checks"] = _checks(name, idata, record, tables, labels, interval, store)
     section["prior_rationale"] = priors.get("rationale", "")
     section["prior_predictive"] = tables["prior_predictive"].to_dict("records")
     section["sensitivity"] = tables["sensitivity"].to_dict("records")
@@ -211,10 +211,12 @@ def _outcomes(record: FitRecord) -> list:
     return list(equations[-1:]) if record.mediation else list(equations)
 
 
-def _checks(name, idata, record, loo_pit, labels, interval, store) -> list[dict]:
-    """Posterior predictive and LOO-PIT checks per outcome, rank and energy plots, and a
-    pair plot of the variance parameters when there were divergences."""
+def _checks(name, idata, record, tables, labels, interval, store) -> list[dict]:
+    """Posterior predictive checks (overall and by therapist and site) and LOO-PIT per
+    outcome, rank and energy plots, and a pair plot of the variance parameters when there
+    were divergences."""
     found = []
+    loo_pit, grouped = tables["loo_pit"], tables["grouped_ppc"]
     pmap = record.parameters
     for i, eq in enumerate(pmap.equations):
         y, label = eq.outcome, labels.get(eq.outcome, eq.outcome)
@@ -230,11 +232,11 @@ def _checks(name, idata, record, loo_pit, labels, interval, store) -> list[dict]
                 "data sets from the posterior (light).",
             )
         )
-        for level in [g["level"] for g in record.groups if g["level"] != "client"]:
+        for level, means in grouped[grouped["outcome"] == y].groupby("level", sort=False):
             found.append(
                 figure_entry(
                     store,
-                    figures.grouped_ppc(idata, var, coords, pmap.index(level), level, label),
+                    figures.grouped_ppc(means, level, label, interval),
                     f"{name}_ppc_{level}_{i + 1}",
                     f"Observed mean {label} per {level} with the posterior predictive "
                     "interval of that mean",
