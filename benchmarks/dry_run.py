@@ -82,7 +82,7 @@ def main() -> None:
         "",
         f"`benchmarks/dry_run.py {args.before} {args.after} --repeats {args.repeats}`: each "
         "commit in its own worktree, validated and scored, then dry runs alternated (each "
-        "plans the same 34 jobs), seconds of wall time.",
+        "plans the study's fits, effects, bench and report), seconds of wall time.",
         "",
         "| commit | median s | runs (s) |",
         "|---|---|---|",

@@ -13,6 +13,7 @@ from intersession.inference.fit import sample
 from intersession.model.declaration import load_model
 from intersession.model.regression import build_model, prepare_data
 from tests.conftest import DEFAULT_STUDY, FIT_GROUPS, ROOT
+from tests.fakes import with_parameter_map
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +50,7 @@ def test_backend_stores_every_group(make_model, backend):
     assert idata.log_likelihood["isp_actions"].shape == (2, 100, 81)
     table = diagnose(idata)
     assert table["check"].size == 6  # both backends' tree-depth statistics are found
+    with_parameter_map(idata)  # as a stored fit's record holds it
     sensitivity = power_scaling_table(idata)  # reads log_prior and log_likelihood
     assert set(sensitivity["parameter"]) == {
         "Intercept",
@@ -105,7 +107,7 @@ def test_pointwise_groups_are_thinned_to_float32_above_the_memory_budget(make_mo
     assert pointwise.pointwise_plan(81, 2, 100) == plan
     # consumers pair each kept draw with its own posterior and prior density
     assert fit.pointwise_draws(idata).log_prior.sizes["draw"] == 25
-    assert power_scaling_table(idata)["prior"].notna().all()
+    assert power_scaling_table(with_parameter_map(idata))["prior"].notna().all()
     loo = robust_loo(idata, make_model, "isp_actions", sampler, seed=3, k_threshold=2.0)
     assert loo.result.n_samples == 50
     everything = az.InferenceData(posterior=idata.posterior)
