@@ -16,10 +16,11 @@ import xarray as xr
 
 from intersession.inference.record import parameter_map
 from intersession.model.families import family
+from intersession.model.parameter_map import COEFFICIENTS, INTERCEPT
 
 JOINT = "joint"  # the outcome column of correlations across a joint model's outcomes
-#: How the table names population-level rows (its "parameter" column).
-INTERCEPT_ROW, SLOPE_ROW = "Intercept", "beta"
+#: How the table names population-level rows (its "parameter" column): as the model does.
+INTERCEPT_ROW, SLOPE_ROW = INTERCEPT, COEFFICIENTS
 SUMMARY_COLUMNS = ["outcome", "parameter", "term", "scale", "mean", "sd", "lower", "upper", "pd"]
 
 
