@@ -27,10 +27,9 @@
   gradient to them. With the group indices' length unknown, a gradient of the M model
   took 0.189 instead of 0.133 ms. Models refitted to datasets of other sizes (the design
   analysis) are built without.
-- **Likelihood** on the outcome's original scale (``mu = mean_y + sd_y * eta``): Gaussian,
-  or Student-t for robustness to outlying observations (nu ~ Gamma(2, 0.1), Juarez & Steel,
-  2010); or ordinal, a cumulative logit on the sum score with ordered cutpoints (Burkner &
-  Vuorre, 2019), whose slopes are on the latent logit scale.
+- **Likelihood**: the declared family's entry in ``model.families`` says how the outcome
+  enters (standardised, ``mu = mean_y + sd_y * eta``, or on a link scale) and builds the
+  likelihood with its auxiliary parameters. Variable names follow ``model.parameter_map``.
 """
 
 from __future__ import annotations
