@@ -119,6 +119,20 @@ def _residual_sd(suffix: str, priors: dict, prior_args) -> object:
     return pm.HalfNormal(name, **prior_args(name, priors["residual_sd"]))
 
 
+def _prior_schema(description: str, **defaults: float) -> dict:
+    """JSON schema of a prior's positive arguments, with their defaults."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "default": dict(defaults),
+        "description": description,
+        "properties": {
+            name: {"type": "number", "exclusiveMinimum": 0, "default": value}
+            for name, value in defaults.items()
+        },
+    }
+
+
 SIGMA = Auxiliary("sigma", "residual_sd", "Residual SD", variance=True)
 
 
@@ -272,18 +286,11 @@ FAMILIES: dict[str, Family] = {
                     "nu",
                     "student_nu",
                     "Degrees of freedom (Student-t)",
-                    prior_schema={
-                        "type": "object",
-                        "additionalProperties": False,
-                        "default": {"alpha": 2, "beta": 0.1},
-                        "description": (
-                            "Gamma prior on the Student-t degrees of freedom (Juarez & Steel, 2010)"
-                        ),
-                        "properties": {
-                            "alpha": {"type": "number", "exclusiveMinimum": 0, "default": 2},
-                            "beta": {"type": "number", "exclusiveMinimum": 0, "default": 0.1},
-                        },
-                    },
+                    prior_schema=_prior_schema(
+                        "Gamma prior on the Student-t degrees of freedom (Juarez & Steel, 2010)",
+                        alpha=2,
+                        beta=0.1,
+                    ),
                 ),
             ),
             outcome=_standardised,
@@ -305,19 +312,12 @@ FAMILIES: dict[str, Family] = {
                     "cutpoints",
                     "Cutpoint",
                     scale="logit",
-                    prior_schema={
-                        "type": "object",
-                        "additionalProperties": False,
-                        "default": {"sigma": 2},
-                        "description": (
-                            "ordinal family: Normal priors on the ordered cutpoints (logit "
-                            "scale), centred on evenly spaced values between -2.5 and 2.5, "
-                            "with this SD"
-                        ),
-                        "properties": {
-                            "sigma": {"type": "number", "exclusiveMinimum": 0, "default": 2}
-                        },
-                    },
+                    prior_schema=_prior_schema(
+                        "ordinal family: Normal priors on the ordered cutpoints (logit "
+                        "scale), centred on evenly spaced values between -2.5 and 2.5, "
+                        "with this SD",
+                        sigma=2,
+                    ),
                 ),
             ),
             outcome=_ordinal_outcome,
@@ -343,18 +343,11 @@ FAMILIES: dict[str, Family] = {
                     "nb_overdispersion",
                     "Overdispersion (square root of phi)",
                     scale="count",
-                    prior_schema={
-                        "type": "object",
-                        "additionalProperties": False,
-                        "default": {"sigma": 1},
-                        "description": (
-                            "negative binomial family: Half-Normal prior on the square root "
-                            "of the overdispersion phi (variance mu + phi mu^2)"
-                        ),
-                        "properties": {
-                            "sigma": {"type": "number", "exclusiveMinimum": 0, "default": 1}
-                        },
-                    },
+                    prior_schema=_prior_schema(
+                        "negative binomial family: Half-Normal prior on the square root "
+                        "of the overdispersion phi (variance mu + phi mu^2)",
+                        sigma=1,
+                    ),
                 ),
             ),
             outcome=_count_outcome,
