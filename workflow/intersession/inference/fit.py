@@ -23,6 +23,7 @@ import xarray as xr
 
 from intersession.atomic import atomic_path
 from intersession.inference.pointwise import pointwise_plan
+from intersession.inference.progress import Progress, PymcCallback, wait_for_nutpie
 from intersession.inference.refit import Structure, compile_structure
 from intersession.provenance import derive_seed
 
@@ -33,6 +34,7 @@ def sample(
     model: pm.Model, sampler: dict, seed: int, cores: int, structure: Structure | None = None
 ) -> az.InferenceData:
     """Draw from the posterior with the configured NUTS backend, then the derived groups.
+    Progress is logged at intervals, to a terminal and a job's log alike.
 
     Seeds for the posterior, prior predictive and posterior predictive draws are derived
     from ``seed`` so that each is reproducible on its own. With nutpie, ``structure`` is
@@ -57,6 +59,7 @@ def sample(
                 progressbar=progress,
                 compute_convergence_checks=False,
                 idata_kwargs={"include_transformed": True},
+                callback=PymcCallback(progress_of(sampler)),
             )
         keep_unconstrained(idata)
         log.info(
@@ -102,6 +105,11 @@ def sample(
     return idata
 
 
+def progress_of(sampler: dict) -> Progress:
+    """Progress lines of a fit with these sampler settings (``inference.progress``)."""
+    return Progress(sampler["chains"], sampler["tune"], sampler["draws"])
+
+
 def nutpie_posterior(
     model: pm.Model, compiled, sampler: dict, seed: int, cores: int, progress: bool
 ) -> az.InferenceData:
@@ -116,7 +124,7 @@ def nutpie_posterior(
     )
 
     start = time.perf_counter()
-    idata = nutpie.sample(
+    running = nutpie.sample(
         compiled,
         draws=sampler["draws"],
         tune=sampler["tune"],
@@ -126,7 +134,9 @@ def nutpie_posterior(
         target_accept=sampler["target_accept"],
         save_warmup=False,
         progress_bar=progress,
+        blocking=False,
     )
+    idata = wait_for_nutpie(running, progress_of(sampler))
     idata.posterior.attrs["sampling_time"] = time.perf_counter() - start
     coords, dims = coords_and_dims_for_inferencedata(model)
     data = {
