@@ -66,13 +66,16 @@ def ci_workflow(directory: Path) -> Path:
     return work
 
 
-def snakemake(work: Path, *args: str, timeout: int) -> subprocess.CompletedProcess:
+def snakemake(
+    work: Path, *args: str, timeout: int, env: dict | None = None
+) -> subprocess.CompletedProcess:
     # SIGINT on timeout: a waiting Snakemake ignores SIGTERM for long (slurm-notes.md)
     return subprocess.run(
         ["timeout", "-s", "INT", str(timeout), sys.executable, "-m", "snakemake", *args],
         capture_output=True,
         text=True,
         cwd=work,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -91,8 +94,12 @@ def test_workflow_on_slurm_matches_a_local_run(cluster, tmp_path):
 
     remote = ci_workflow(tmp_path / "slurm")
     profile = ROOT / "tests" / "profiles" / "slurm-ci"
-    result = snakemake(remote, "--profile", str(profile), *TARGETS, timeout=1200)
+    # progress lines every 0.02 s: the CI-sized fit samples for well under a second
+    fast = {"INTERSESSION_PROGRESS_SECONDS": "0.02"}
+    result = snakemake(remote, "--profile", str(profile), *TARGETS, timeout=1200, env=fast)
     assert result.returncode == 0, result.stderr[-3000:]
+    fit_log = (remote / "logs" / STUDY / "fit" / "isp_actions.log").read_text()
+    assert re.search(r"INFO sampling: 2 chains, .* elapsed", fit_log), fit_log[-2000:]
 
     submitted = re.findall(r"has been submitted with SLURM jobid (\d+)", result.stderr)
     assert len(submitted) == CLUSTER_JOBS, result.stderr[-3000:]
