@@ -526,3 +526,18 @@ def test_uncorrelated_slopes_and_grand_mean_centring(tmp_path, repeated, multisi
         variant="no_interaction",
     )
     assert additive.groups[1].correlated is False
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in (ROOT / "models").glob("*.yaml")))
+def test_every_equation_checks_priors_against_its_own_outcomes_range(
+    name, default_codebook, scores
+):
+    """A mediation's a-path and a joint model's outcomes take their own instrument's range
+    (ISP-actions 1-5 in the mediation, not the final outcome's 1-7)."""
+    from intersession.model.build import prepare
+    from intersession.model.regression import outcome_range
+
+    spec = load_model(ROOT / "models", name, default_codebook)
+    for equation, _, _ in prepare(spec, scores):
+        instrument = default_codebook.instruments[equation.outcome]
+        assert outcome_range(equation) == (instrument.low, instrument.high), equation.outcome

@@ -16,7 +16,7 @@ name an instrument, every level a role).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from intersession.data.codebook import Codebook
@@ -60,6 +60,16 @@ class ModelSpec:
     outcome_range: tuple[float, float] = (0.0, 1.0)  # response range of one item
     outcomes: tuple[str, ...] = ()  # the outcomes of a joint model; outcome is the first
     centring: str = "within_between"  # or "grand": no within/between split with sessions
+    #: Items and response range of every instrument of the codebook, by name, so that an
+    #: equation of another outcome (a mediator, a joint model's outcome) gets its own.
+    scales: dict = field(default_factory=dict)
+
+    def with_outcome(self, outcome: str, **changes) -> ModelSpec:
+        """This declaration for another outcome, with that instrument's items and range."""
+        items, low, high = self.scales[outcome]
+        return replace(
+            self, outcome=outcome, outcome_items=items, outcome_range=(low, high), **changes
+        )
 
     @property
     def variables(self) -> list[str]:
@@ -305,4 +315,8 @@ def load_model(
         outcome_range=(outcome.low, outcome.high),
         outcomes=tuple(outcomes) if len(outcomes) > 1 else (),
         centring=doc["centring"],
+        scales={
+            name: (max(1, len(inst.items)), inst.low, inst.high)
+            for name, inst in codebook.instruments.items()
+        },
     )

@@ -62,7 +62,7 @@ def joint_name(outcomes) -> str:
 
 def equations(spec: ModelSpec) -> list[ModelSpec]:
     """One single-outcome declaration per outcome of a joint declaration."""
-    return [replace(spec, name=f"{spec.name}_{y}", outcome=y, outcomes=()) for y in spec.outcomes]
+    return [spec.with_outcome(y, name=f"{spec.name}_{y}", outcomes=()) for y in spec.outcomes]
 
 
 def prepare_joint(spec: ModelSpec, scores: pd.DataFrame) -> list[tuple[ModelSpec, ModelData, str]]:

@@ -26,8 +26,8 @@ def equations(spec: ModelSpec) -> tuple[ModelSpec, ModelSpec]:
     """The a-path and b-path regressions of a mediation declaration."""
     m = spec.mediation
     moderated = (m["predictor"], m["moderator"], f"{m['predictor']}:{m['moderator']}")
-    a_path = replace(
-        spec, name=f"{spec.name}{A_PATH}", outcome=m["mediator"], terms=moderated, mediation=None
+    a_path = spec.with_outcome(
+        m["mediator"], name=f"{spec.name}{A_PATH}", terms=moderated, mediation=None
     )
     b_path = replace(
         spec, name=f"{spec.name}{B_PATH}", terms=(m["mediator"], *moderated), mediation=None
