@@ -103,6 +103,7 @@ def test_moderated_mediation_is_recovered(default_codebook):
     equations = prepare_mediation(spec, scores_of(default_codebook, Design(400, 20), 5))
     idata = sample(build_equations(equations), BOUNDED_SAMPLER, seed=9, cores=2)
     assert int(idata.sample_stats["diverging"].sum()) == 0
+    with_parameter_map(idata, [("_a", "isp_actions"), ("_b", "progress")])
     mediation = spec.mediation
     table = indirect_effects(idata, mediation, 0.95).set_index("moderator_level")
     index = table.loc[""]
