@@ -5,7 +5,7 @@ import pytest
 from scipy import stats
 
 from intersession.effects.slopes import Interaction, floodlight, johnson_neyman, simple_slopes
-from tests.fakes import fake_fit
+from tests.fakes import fake_fit, with_parameter_map
 
 #: fake_fit draws beta = mean + 0.1 * N(0, 1): an exactly bivariate-normal posterior of
 #: (b_self, b_interaction) with covariance 0.01 * I.
@@ -112,6 +112,7 @@ def test_johnson_neyman_of_a_fitted_fixed_effects_model_matches_the_classical_so
     data = prepare_data(spec, scores)
     idata = sample(build_model(spec, data), BOUNDED_SAMPLER, seed=2, cores=2)
     attach_scaling(idata, data.scaling)
+    with_parameter_map(idata)
     table = johnson_neyman(
         Interaction(idata, "", "isp_actions", "self_alliance", "other_alliance")
     ).set_index("region")
