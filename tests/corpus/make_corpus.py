@@ -1,7 +1,8 @@
 """Write the corpus of bad study files and cases.yaml, the problems each must raise.
 
 Run from the repository root: ``python tests/corpus/make_corpus.py``. The base study is a
-small simulated multi-site study with two sessions per client (12 rows) that validates
+small simulated multi-site study (24 clients with two sessions each, 12 therapists,
+10 sites: every level has the units a model needs; 48 rows) that validates
 without any problem; each case breaks one thing in one format. The files are committed, so
 the tests read exactly these bytes; this script documents how they were made.
 """
@@ -20,7 +21,7 @@ from intersession.data.simulate import Design, simulate_study
 HERE = Path(__file__).parent
 CODEBOOK = HERE / "codebook.yaml"
 DESIGN = Design(
-    n_clients=6, n_therapists=3, n_sites=2, n_sessions=2, dropout_share=0, missed_share=0
+    n_clients=24, n_therapists=12, n_sites=10, n_sessions=2, dropout_share=0, missed_share=0
 )
 
 

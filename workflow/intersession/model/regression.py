@@ -44,11 +44,11 @@ import numpy as np
 import pandas as pd
 import pymc as pm
 
+from intersession.data.codebook import MIN_GROUP_LEVELS
 from intersession.model.declaration import GroupSpec, ModelSpec
 from intersession.model.families import Outcome, family
 from intersession.model.parameter_map import group_index
 
-MIN_GROUP_LEVELS = 10
 MIN_SLOPE_LEVELS = 10
 WITHIN, BETWEEN = "_within", "_between"
 
