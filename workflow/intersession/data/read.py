@@ -90,10 +90,10 @@ def _frame(names: list[str], rows: list[list[str]], index: list[int]) -> pd.Data
     for start in range(0, len(rows), CHUNK_ROWS):
         part = rows[start : start + CHUNK_ROWS]
         columns = list(zip(*part, strict=True)) if part else [()] * len(names)
+        labels = index[start : start + CHUNK_ROWS]
         chunks.append(
             pd.DataFrame(
-                {i: pd.Series(col, dtype="str") for i, col in enumerate(columns)},
-                index=index[start : start + CHUNK_ROWS],
+                {i: pd.Series(col, index=labels, dtype="str") for i, col in enumerate(columns)}
             )
         )
         rows[start : start + CHUNK_ROWS] = [[]] * len(part)  # free the cells as we go
