@@ -199,6 +199,6 @@ def check_study_paths(study: dict, source: str) -> None:
         raise DeclarationError(
             f"{source}: "
             + "; ".join(problems)
-            + f". Correct the path in {source} (a relative path is read from the folder "
-            f"Snakemake runs in, {Path.cwd()})"
+            + f". Correct the path in the config; a relative path is read from the folder "
+            f"Snakemake runs in, {Path.cwd()}"
         )

@@ -9,14 +9,32 @@ from intersession.model.declaration import bench_models, model_names, prior_set_
 from intersession.outputs import EFFECT_TABLES
 from intersession.schema import check, check_study_paths, load_yaml
 
-#: The config files in use (the Snakefile's, or --configfile), named in every message.
-CONFIG_SOURCE = " + ".join(map(str, workflow.configfiles)) or "--config"
-if workflow.config_settings.overwrite_config:
-    CONFIG_SOURCE += " with --config overrides"
+
+def config_source():
+    """The config files in use, as messages name them: --configfile files (over the
+    Snakefile's config/config.yaml), and whether --config overrides keys."""
+    given = [Path(p).absolute() for p in workflow.config_settings.configfiles]
+    cli = [os.path.relpath(p) for p in given]
+    own = [
+        os.path.relpath(p)
+        for p in workflow.configfiles
+        if Path(p).absolute() not in given
+    ]
+    source = " + ".join(cli or own) or "the config"
+    if cli and own:
+        source += f" (over {' + '.join(own)})"
+    if workflow.config_settings.config:
+        source += " with --config values"
+    return source
+
+
+CONFIG_SOURCE = config_source()
 
 with exit_on_input_error():
     for path in workflow.configfiles:
-        load_yaml(path)  # refuses aliases: a config bomb stops here, not in the schema check
+        load_yaml(
+            path
+        )  # refuses aliases: a config bomb stops here, not in the schema check
     config = check(config, "config", CONFIG_SOURCE)
     check_study_paths(config["study"], CONFIG_SOURCE)
     STUDY = config["study"]["name"]
