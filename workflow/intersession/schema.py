@@ -58,9 +58,10 @@ def short(value, limit: int = 80) -> str:
 
 def parse_yaml(text: str, source: str):
     """The data of YAML ``text`` (no object construction, anchors or aliases)."""
-    loader = _NoAliasLoader(text)
-    loader.name = source  # marks in messages name the file
+    loader = None
     try:
+        loader = _NoAliasLoader(text)  # refuses non-printable characters already
+        loader.name = source  # marks in messages name the file
         return loader.get_single_data()
     except yaml.YAMLError as err:
         message = str(err)
@@ -68,7 +69,8 @@ def parse_yaml(text: str, source: str):
             message = message[:500] + " ..."
         raise DeclarationError(f"{source}: not valid YAML: {message}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def load_schema(name: str) -> dict:
