@@ -291,6 +291,20 @@ def cases(base: pd.DataFrame) -> list[dict]:
         message="row 4: a cell is longer than 131,072 characters",
     )
     case(
+        "leading_blank_line.csv",
+        lambda f: write_text(f, "\n" + "\n".join(lines) + "\n"),
+        message="row 1: empty, where the header (the column names) must be",
+    )
+    case(
+        "nul_in_header.csv",
+        lambda f: write_csv(b.rename(columns={"it5": "it5\x00"}), f),
+        [
+            ["error", "", "it5", "column_in_dataframe"],
+            ["error", "", "it5\\x00", "control_character"],
+            ["warning", "", "it5\\x00", "unknown_column"],
+        ],
+    )
+    case(
         "nul_in_id.csv",
         lambda f: write_csv(set_cell(b, 4, "client_id", "C\x0003"), f),
         [["error", 6, "client_id", "control_character"]],

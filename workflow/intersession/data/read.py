@@ -211,6 +211,11 @@ def _read_delimited(path: Path, fmt: str) -> pd.DataFrame:
         for cells in reader:
             records += 1
             if records == 1:
+                if not any(cell.strip() for cell in cells):
+                    raise StudyFileError(
+                        f"{path}, row 1: empty, where the header (the column names) must be; "
+                        "delete the empty lines above the header"
+                    )
                 names = _header_names(cells)
                 _refuse_duplicate_names(path, names)
                 continue

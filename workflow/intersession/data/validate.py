@@ -476,6 +476,8 @@ def find_problems(raw: RawStudy, codebook: Codebook) -> pd.DataFrame:
     frame = raw.frame
     declared = set(codebook.roles.values()) | set(codebook.item_columns)
     for column in frame.columns:
+        if re.search(CONTROL_STRICT, column):  # the header's cell
+            found.add("control_character", column, value=column)
         pattern = CONTROL_STRICT if column in declared else CONTROL
         found.cells("control_character", column, _text(frame[column]).str.contains(pattern))
     for severity, (columns, frame_checks) in _checks(codebook).items():
