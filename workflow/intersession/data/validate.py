@@ -503,6 +503,8 @@ def find_problems(raw: RawStudy, codebook: Codebook) -> pd.DataFrame:
 
 def counts(problems: pd.DataFrame) -> tuple[int, int]:
     """Errors and warnings of a problems table, counting the problems it does not list."""
+    if "count" not in problems:  # written before problems were counted: one row each
+        problems = problems.assign(count=1)
     by_severity = problems.groupby("severity")["count"].sum()
     return int(by_severity.get("error", 0)), int(by_severity.get("warning", 0))
 
