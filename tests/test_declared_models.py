@@ -24,6 +24,7 @@ from intersession.data.validate import clean_items
 from intersession.errors import InputError
 from intersession.model.build import build, prepare
 from intersession.model.declaration import load_model
+from intersession.model.families import FAMILIES
 from tests.conftest import DEFAULT_STUDY, ROOT
 
 INSTRUMENTS = ["self_alliance", "other_alliance", "isp_thoughts", "isp_actions", "progress"]
@@ -87,9 +88,7 @@ def declarations(draw) -> dict:
         "outcome": outcome,
         "predictors": predictors,
         "groups": groups,
-        "family": "gaussian"
-        if kind == "joint"
-        else draw(st.sampled_from(["gaussian", "student_t", "ordinal"])),
+        "family": "gaussian" if kind == "joint" else draw(st.sampled_from(sorted(FAMILIES))),
         "centring": draw(st.sampled_from(["within_between", "grand"])),
         "priors": "default",
     }
