@@ -1,5 +1,7 @@
 """Model declarations and the PyMC graph, without sampling."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -8,6 +10,7 @@ from scipy import stats
 
 from intersession.data.score import score_study
 from intersession.data.validate import validate_study
+from intersession.errors import ModelDataError
 from intersession.model.declaration import GroupSpec, load_model
 from intersession.model.regression import (
     build_model,
@@ -140,8 +143,36 @@ def test_missing_prior_set_is_named(tmp_path, default_codebook):
 def test_constant_predictor_is_refused(default_codebook, scores):
     spec = load_model(ROOT / "models", "isp_actions", default_codebook)
     flat = scores.assign(other_alliance=5.0)
-    with pytest.raises(ValueError, match=r"\['other_alliance'\] do not vary"):
+    with pytest.raises(ModelDataError) as err:
         prepare_data(spec, pd.DataFrame(flat))
+    n = int(flat[["isp_actions", "self_alliance", "other_alliance"]].notna().all(axis=1).sum())
+    assert str(err.value) == (
+        f"model 'isp_actions': other_alliance take(s) a single value in all {n} rows the model "
+        "uses, so its effect cannot be estimated. Fix: leave it out of the model's "
+        "declaration, or check its items in the study file (the validation warnings list "
+        "constant and unanswered items)"
+    )
+
+
+def test_a_model_with_too_few_complete_rows_is_refused_with_the_counts(default_codebook, scores):
+    spec = load_model(ROOT / "models", "isp_actions", default_codebook)
+    sparse = scores.assign(other_alliance=[4.0, 5.0] + [float("nan")] * (len(scores) - 2))
+    with pytest.raises(ModelDataError) as err:
+        prepare_data(spec, sparse)
+    assert str(err.value) == (
+        "model 'isp_actions': 2 of the study's 81 rows have a value for every variable it uses "
+        "(isp_actions, self_alliance, other_alliance), too few to fit (rows left out: 79 for "
+        "missing other_alliance). Fix: check that these scales are answered in the same rows "
+        "(the validation warnings list unanswered items and rows with too few items), or leave "
+        "the scale missing most rows out of the model's declaration"
+    )
+
+
+def test_an_ordinal_outcome_with_one_category_is_refused(default_codebook, scores):
+    spec = load_model(ROOT / "models", "isp_actions", default_codebook)
+    spec = dataclasses.replace(spec, family="ordinal")
+    with pytest.raises(ModelDataError, match="model 'isp_actions': isp_actions take"):
+        prepare_data(spec, scores.assign(isp_actions=3.0))
 
 
 def test_a_study_without_therapists_gets_no_therapist_effects(default_codebook, scores):

@@ -36,9 +36,10 @@ def test_clean_items_sets_missing_codes_and_blanks_to_nan(tmp_path, tiny_codeboo
     assert items.columns.tolist() == ["client", "therapist", "a1", "a2", "a3", "b1", "b2"]
     assert np.isnan(items.loc[1, "a2"]) and np.isnan(items.loc[2, "b1"])
     assert items.loc[0, "a3"] == 3.0
-    # an unknown column is a warning, not an error
-    assert problems[["severity", "column", "rule"]].values.tolist() == [
-        ["warning", "note", "unknown_column"]
+    # an unknown column and two therapists (too few for therapist effects) are warnings
+    assert problems[["severity", "column", "value", "rule"]].values.tolist() == [
+        ["warning", "note", "", "unknown_column"],
+        ["warning", "ther", "2 therapist(s)", "few_units"],
     ]
 
 
@@ -68,8 +69,9 @@ def test_every_problem_is_reported_with_row_and_column(tmp_path, tiny_codebook):
     assert warnings[["column", "rule"]].values.tolist() == [
         ["a2", "item_constant"],
         ["b1", "item_constant"],
+        ["ther", "few_units"],
     ]
-    assert str(err.value).startswith(f"{path}: 6 error(s), 2 warning(s); no model was fitted.")
+    assert str(err.value).startswith(f"{path}: 6 error(s), 3 warning(s); no model was fitted.")
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
 
 
@@ -91,7 +93,12 @@ def test_message_names_file_row_column_value_expected_and_fix(tmp_path, tiny_cod
     assert format_problems(err.value.problems) == (
         f"ERROR {path}, row 2, column 'a1': value '6' [response_option]\n"
         "    expected a whole number from 1 to 5, a missing code (-9) or an empty cell; "
-        "fix: correct the value, or declare it as a missing code in the codebook"
+        "fix: correct the value, or declare it as a missing code in the codebook\n"
+        f"WARNING {path}, column 'ther' [few_units]\n"
+        "    expected at least 10 units of this level (the fewest for which a model can "
+        "estimate the SD of their intercepts); fix: none needed to run: models leave this "
+        "level's intercepts out and the report says so; estimating them needs a study with "
+        "more units"
     )
 
 
@@ -139,10 +146,18 @@ def test_study_without_therapists_and_with_declared_crossing(tmp_path):
     (tmp_path / "cb.yaml").write_text(yaml.safe_dump(doc))
     text = "id,ther,s,a1,a2\nc1,t1,1,1,2\nc1,t2,2,3,3\nc2,t1,1,4,5\n"
     items, problems, _ = validate_study(write(tmp_path, text), load_codebook(tmp_path / "cb.yaml"))
-    assert problems.empty  # c1 sees two therapists: allowed by the codebook
+    # c1 sees two therapists: allowed by the codebook; two clients and two therapists are
+    # too few for their effects
+    assert problems[["column", "value", "rule"]].values.tolist() == [
+        ["id", "2 client(s)", "few_units"],
+        ["ther", "2 therapist(s)", "few_units"],
+    ]
     assert items["session"].tolist() == [1.0, 2.0, 1.0]
     del doc["columns"]["therapist"], doc["crossed"]
     (tmp_path / "cb.yaml").write_text(yaml.safe_dump(doc))
     items, problems, _ = validate_study(write(tmp_path, text), load_codebook(tmp_path / "cb.yaml"))
     assert items.columns.tolist() == ["client", "session", "a1", "a2"]
-    assert problems[["column", "rule"]].values.tolist() == [["ther", "unknown_column"]]
+    assert problems[["column", "rule"]].values.tolist() == [
+        ["id", "few_units"],
+        ["ther", "unknown_column"],
+    ]

@@ -1,13 +1,16 @@
 """Write the corpus of bad study files and cases.yaml, the problems each must raise.
 
 Run from the repository root: ``python tests/corpus/make_corpus.py``. The base study is a
-small simulated multi-site study with two sessions per client (12 rows) that validates
+small simulated multi-site study (24 clients with two sessions each, 12 therapists,
+10 sites: every level has the units a model needs; 48 rows) that validates
 without any problem; each case breaks one thing in one format. The files are committed, so
 the tests read exactly these bytes; this script documents how they were made.
 """
 
 from __future__ import annotations
 
+import re
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -20,7 +23,7 @@ from intersession.data.simulate import Design, simulate_study
 HERE = Path(__file__).parent
 CODEBOOK = HERE / "codebook.yaml"
 DESIGN = Design(
-    n_clients=6, n_therapists=3, n_sites=2, n_sessions=2, dropout_share=0, missed_share=0
+    n_clients=24, n_therapists=12, n_sites=10, n_sessions=2, dropout_share=0, missed_share=0
 )
 
 
@@ -58,22 +61,71 @@ def write_xlsx(frame, name, sheet="Responses"):
     typed.to_excel(HERE / name, sheet_name=sheet, index=False)
 
 
+def write_xlsx_formulas(frame, name, formulas: dict, cached: bool, sheet="Responses"):
+    """An .xlsx whose cells ``formulas`` ({(index, column): formula}) hold formulas, with
+    their results saved (as Excel saves them) or without (as openpyxl and many scripts
+    write them). The saved result of each is the frame's value."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = sheet
+    ws.append(list(frame.columns))
+    for index, row in frame.iterrows():
+        cells = []
+        for column, value in row.items():
+            if (index, column) in formulas:
+                cells.append(formulas[index, column])
+            else:
+                number = pd.to_numeric(value, errors="coerce")
+                cells.append(value if pd.isna(number) else float(number))
+        ws.append(cells)
+    path = HERE / name
+    book.save(path)
+    if cached:
+        results = {
+            f"{openpyxl.utils.get_column_letter(frame.columns.get_loc(c) + 1)}{i + 2}": frame.loc[
+                i, c
+            ]
+            for i, c in formulas
+        }
+        with zipfile.ZipFile(path) as z:
+            parts = {n: z.read(n) for n in z.namelist()}
+        xml = parts["xl/worksheets/sheet1.xml"].decode()
+        for ref, value in results.items():
+            xml = re.sub(
+                rf'(<c r="{ref}"[^>]*>)<f>([^<]*)</f><v ?/>', rf"\1<f>\2</f><v>{value}</v>", xml
+            )
+        parts["xl/worksheets/sheet1.xml"] = xml.encode()
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+            for part, data in parts.items():
+                z.writestr(part, data)
+
+
+def write_text(name, text: str):
+    (HERE / name).write_bytes(text.encode("utf-8"))
+
+
 def cases(base: pd.DataFrame) -> list[dict]:
     """Each case: file, how to make it, and the problems expected (row, column, rule)."""
     b = base
     out = []
 
-    def case(file, make, problems=None, message=None, sheet=None, exit_status=1):
+    def case(file, make, problems=None, message=None, sheet=None, exit_status=1, codebook=None):
         make(file)
         out.append(
             {
                 "file": file,
                 "sheet": sheet,
+                "codebook": codebook,
                 "exit_status": exit_status,
                 "problems": problems or [],
                 "message": message,
             }
         )
+
+    n = len(b.columns)
+    lines = b.to_csv(index=False).splitlines()
 
     other_client = b.loc[2, "client_id"]
     # a row whose site has a second therapist: moving it there breaks only client nesting
@@ -189,7 +241,135 @@ def cases(base: pd.DataFrame) -> list[dict]:
     case(
         "ragged_row.csv",
         lambda f: (HERE / f).write_text(b.to_csv(index=False) + "C99,T01,S01,1" + ",4" * 30 + "\n"),
-        message="every row needs as many cells as the header",
+        message=f"  row {len(b) + 2}: 34 cells, expected {n} (11 cell(s) beyond the last column",
+    )
+    # a cell deleted from the middle of row 6: every later value would shift left
+    short = lines.copy()
+    cells = short[5].split(",")
+    short[5] = ",".join(cells[:10] + cells[11:])
+    case(
+        "ragged_short_row.csv",
+        lambda f: write_text(f, "\n".join(short) + "\n"),
+        message=f"  row 6: {n - 1} cells, expected {n} (its last value falls under column 'ia5')",
+    )
+    long = lines.copy()
+    long[3] += ",5"
+    case(
+        "ragged_long_row.csv",
+        lambda f: write_text(f, "\n".join(long) + "\n"),
+        message=f"  row 4: {n + 1} cells, expected {n} (1 cell(s) beyond the last column",
+    )
+    case(
+        "trailing_delimiter.csv",
+        lambda f: write_text(f, "\n".join([lines[0]] + [line + "," for line in lines[1:]]) + "\n"),
+        message=f"{len(b)} row(s) do not have one cell per header column",
+    )
+    tsv = b.to_csv(index=False, sep="\t").splitlines()
+    tsv[6] = "\t".join(tsv[6].split("\t")[:-1])
+    case(
+        "ragged_row.tsv",
+        lambda f: write_text(f, "\n".join(tsv) + "\n"),
+        message=f"  row 7: {n - 1} cells, expected {n} (its last value falls under column 'ia5')",
+    )
+    open_quote = lines.copy()
+    open_quote[4] = '"' + open_quote[4]
+    case(
+        "unterminated_quote.csv",
+        lambda f: write_text(f, "\n".join(open_quote) + "\n"),
+        message='row 5: a quote (") opens a cell that is never closed',
+    )
+    stray = lines.copy()
+    stray[2] = '"C01"x' + stray[2][3:]
+    case(
+        "stray_quote.csv",
+        lambda f: write_text(f, "\n".join(stray) + "\n"),
+        message="row 3: a quoted cell is followed by more text before the next delimiter ','",
+    )
+    case(
+        "huge_cell.csv",
+        lambda f: write_text(f, "\n".join([*lines[:3], '"' + "9" * 200_000 + '"' + lines[3][3:]])),
+        message="row 4: a cell is longer than 131,072 characters",
+    )
+    case(
+        "leading_blank_line.csv",
+        lambda f: write_text(f, "\n" + "\n".join(lines) + "\n"),
+        message="row 1: empty, where the header (the column names) must be",
+    )
+    case(
+        "nul_in_header.csv",
+        lambda f: write_csv(b.rename(columns={"it5": "it5\x00"}), f),
+        [
+            ["error", "", "it5", "column_in_dataframe"],
+            ["error", "", "it5\\x00", "control_character"],
+            ["warning", "", "it5\\x00", "unknown_column"],
+        ],
+    )
+    case(
+        "nul_in_id.csv",
+        lambda f: write_csv(set_cell(b, 4, "client_id", "C\x0003"), f),
+        [["error", 6, "client_id", "control_character"]],
+    )
+    case(
+        "escape_in_item.csv",
+        lambda f: write_csv(set_cell(b, 7, "it1", "3\x1b[2J"), f),
+        [
+            ["error", 9, "it1", "control_character"],
+            ["error", 9, "it1", "numeric"],
+        ],
+    )
+    case(
+        "bell_in_note.csv",
+        lambda f: write_csv(b.assign(note=["ok"] * 5 + ["ring\x07"] + ["ok"] * (len(b) - 6)), f),
+        [["error", 7, "note", "control_character"], ["warning", "", "note", "unknown_column"]],
+    )
+    case(
+        "line_break_in_id.csv",
+        lambda f: write_csv(set_cell(b, 2, "therapist_id", "T0\n2"), f),
+        [
+            ["error", 4, "therapist_id", "control_character"],
+            ["error", 5, "therapist_id", "one_therapist_per_client"],
+        ],
+    )
+    # an empty line after row 4 is skipped but counted: the error below it is in row 9
+    bad = set_cell(b, 6, "progress_score", "9.75").to_csv(index=False).splitlines()
+    case(
+        "blank_line.csv",
+        lambda f: write_text(f, "\n".join([*bad[:4], "", *bad[4:]]) + "\n"),
+        [["error", 9, "progress_score", "response_option"]],
+    )
+    case(
+        "quoted_line_break.csv",
+        lambda f: write_csv(
+            set_cell(b.assign(note=["a\nmulti-line\nnote"] + [""] * (len(b) - 1)), 6, "sa2", "8"), f
+        ),
+        [["error", 8, "sa2", "response_option"], ["warning", "", "note", "unknown_column"]],
+    )
+    # formula injection: accepted as IDs, written out so that a spreadsheet shows them
+    injected = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3"]
+    hostile = b.copy()
+    for old, new in zip(b["client_id"].unique(), injected, strict=False):
+        hostile["client_id"] = hostile["client_id"].replace(old, new)
+    case("injection_ids.csv", lambda f: write_csv(hostile, f), exit_status=0)
+    # it3 empty in every row: one warning; rows missing another item now have too few
+    others = b[["it1", "it2", "it4", "it5"]].apply(pd.to_numeric)
+    short_rows = b.index[(others == -99).any(axis=1)]
+    case(
+        "item_unanswered.csv",
+        lambda f: write_csv(b.assign(it3=""), f),
+        [["warning", "", "it3", "item_unanswered"]]
+        + [["warning", i + 2, "isp_thoughts", "too_few_items"] for i in short_rows],
+        exit_status=0,
+    )
+    few = b[b["site_id"].isin(["S01", "S02", "S03"])]
+    case(
+        "few_units.csv",
+        lambda f: write_csv(few, f),
+        [
+            ["warning", "", "client_id", "few_units"],
+            ["warning", "", "site_id", "few_units"],
+            ["warning", "", "therapist_id", "few_units"],
+        ],
+        exit_status=0,
     )
     case(
         "duplicate_header.csv",
@@ -258,6 +438,39 @@ def cases(base: pd.DataFrame) -> list[dict]:
         sheet="Responses",
     )
     case(
+        "formula_without_value.xlsx",
+        lambda f: write_xlsx_formulas(b, f, {(2, "sa1"): "=2+2", (5, "oa2"): "=3"}, cached=False),
+        sheet="Responses",
+        message="sheet 'Responses': 2 formula cell(s) have no saved value (first: E4 ('=2+2'), "
+        "J7 ('=3'))",
+    )
+    case(
+        "formula_with_saved_value.xlsx",
+        lambda f: write_xlsx_formulas(b, f, {(2, "sa1"): "=2+2", (5, "oa2"): "=3"}, cached=True),
+        sheet="Responses",
+        exit_status=0,
+    )
+    case(
+        "cell_beyond_header.xlsx",
+        lambda f: write_xlsx(b.assign(**{"": ["", "", "", "x"] + [""] * (len(b) - 4)}), f),
+        sheet="Responses",
+        message="cell(s) X5 hold values in a column without a header",
+    )
+    case(
+        "delete_char_in_note.xlsx",
+        lambda f: write_xlsx(b.assign(note=[""] * 8 + ["S\x7f05"] + [""] * (len(b) - 9)), f),
+        [["error", 10, "note", "control_character"], ["warning", "", "note", "unknown_column"]],
+        sheet="Responses",
+    )
+    case(
+        "control_char_in_id.sav",
+        lambda f: write_sav(set_cell(b, 3, "therapist_id", "T\x0102"), f),
+        [
+            ["error", 4, "therapist_id", "control_character"],
+            ["error", 4, "therapist_id", "one_therapist_per_client"],
+        ],
+    )
+    case(
         "not_an_excel_file.xlsx",
         lambda f: write_csv(b, f),
         message="cannot be read as an Excel .xlsx file",
@@ -295,6 +508,33 @@ def cases(base: pd.DataFrame) -> list[dict]:
         lambda f: write_csv(b.assign(notes="x"), f),
         [["warning", "", "notes", "unknown_column"]],
         exit_status=0,
+    )
+    # --- codebooks: YAML that must not expand or hang --------------------------------
+    laughs = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+        f"{x}: &{x} [{', '.join([f'*{y}'] * 9)}]\n"
+        for y, x in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    for file, text in [
+        ("alias_bomb_codebook.yaml", laughs),
+        ("alias_bomb_in_codebook.yaml", (HERE / "codebook.yaml").read_text() + "x-" + laughs),
+        (
+            "merge_key_codebook.yaml",
+            (HERE / "codebook.yaml")
+            .read_text()
+            .replace("instruments:", "defaults: &d {}\ninstruments:"),
+        ),
+    ]:
+        case(
+            "valid.csv",
+            lambda f, text=text, file=file: write_text(file, text),
+            message="an anchor (&name or *name) is not allowed in a declaration",
+            codebook=file,
+        )
+    case(
+        "valid.csv",
+        lambda f: write_text("list_codebook.yaml", "- client_id\n- therapist_id\n"),
+        message="expected a mapping of keys to values at the top level",
+        codebook="list_codebook.yaml",
     )
     return out
 

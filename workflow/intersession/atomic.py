@@ -114,7 +114,10 @@ def write_text(final: str | os.PathLike, text: str) -> None:
 
 
 def write_csv(final: str | os.PathLike, frame, **kwargs) -> None:
-    """Write a pandas DataFrame to CSV atomically (no index unless asked)."""
+    """Write a pandas DataFrame to CSV atomically (no index unless asked), its text cells
+    safe to open in a spreadsheet program (:func:`intersession.tables.spreadsheet_safe`)."""
+    from intersession.tables import spreadsheet_safe
+
     kwargs.setdefault("index", False)
     with atomic_path(final) as tmp:
-        frame.to_csv(tmp, **kwargs)
+        spreadsheet_safe(frame).to_csv(tmp, **kwargs)

@@ -99,5 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except (ValueError, OSError) as err:  # InputError is a ValueError
-        print(f"intersession {args.command}: {err}", file=sys.stderr)
+        from intersession.errors import capped
+
+        print(f"intersession {args.command}: {capped(str(err))}", file=sys.stderr)
         return 1

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from intersession.errors import InputError
+from intersession.errors import InputError, capped
 
 log = logging.getLogger("intersession")
 
@@ -32,7 +32,7 @@ def step_log(path: str | Path, step: str) -> Iterator[logging.Logger]:
     try:
         yield log
     except InputError as err:
-        log.error("%s", err)
+        log.error("%s", capped(str(err)))
         sys.exit(1)
     except Exception:
         log.exception("%s failed with an unexpected error; please report it", step)

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from intersession.atomic import atomic_directory, together, write_csv, write_text
 from intersession.data.codebook import load_codebook
 from intersession.data.score import reliability_table, score_study
-from intersession.data.validate import StudyDataError, validate_study
+from intersession.data.validate import StudyDataError, counts, validate_study
+from intersession.errors import InputError
 from intersession.provenance import derive_seed
 from intersession.tables import read_table
 
@@ -35,12 +36,17 @@ def validate(
     source_out: str | None = None,
 ) -> None:
     """Validate the study file; write the problems table always, and only if the file is
-    valid the clean items and a description of the source (format, SPSS value labels)."""
-    book = load_codebook(codebook)
+    valid the clean items and a description of the source (format, SPSS value labels).
+    A failed validation removes what an earlier run wrote there, so no stale items remain
+    beside the new problems (or, for a file that cannot be read at all, none)."""
     try:
-        items, problems, raw = validate_study(data, book, sheet)
+        items, problems, raw = validate_study(data, load_codebook(codebook), sheet)
     except StudyDataError as err:
+        _remove(items_out, source_out)
         write_csv(problems_out, err.problems)
+        raise
+    except InputError:
+        _remove(items_out, source_out, problems_out)
         raise
     write_csv(problems_out, problems)
     with together():
@@ -55,7 +61,15 @@ def validate(
             source = {"format": raw.format, "value_labels": labels}
             write_text(source_out, json.dumps(source, indent=1, sort_keys=True))
         write_csv(items_out, items)
-    log.info("%s (%s): %d rows valid, %d warning(s)", data, raw.format, len(items), len(problems))
+    log.info(
+        "%s (%s): %d rows valid, %d warning(s)", data, raw.format, len(items), counts(problems)[1]
+    )
+
+
+def _remove(*paths: str | None) -> None:
+    for path in paths:
+        if path:
+            Path(path).unlink(missing_ok=True)
 
 
 def score(items: str, codebook: str, scores_out: str, reliability_out: str) -> None:

@@ -2,14 +2,41 @@
 import os
 from pathlib import Path
 
+from intersession.data.read import count_rows
 from intersession.errors import exit_on_input_error
 from intersession.inference.pointwise import pointwise_plan
 from intersession.model.declaration import bench_models, model_names, prior_set_names
 from intersession.outputs import EFFECT_TABLES
-from intersession.schema import check, load_yaml
+from intersession.schema import check, check_study_paths, load_yaml
+
+
+def config_source():
+    """The config files in use, as messages name them: --configfile files (over the
+    Snakefile's config/config.yaml), and whether --config overrides keys."""
+    given = [Path(p).absolute() for p in workflow.config_settings.configfiles]
+    cli = [os.path.relpath(p) for p in given]
+    own = [
+        os.path.relpath(p)
+        for p in workflow.configfiles
+        if Path(p).absolute() not in given
+    ]
+    source = " + ".join(cli or own) or "the config"
+    if cli and own:
+        source += f" (over {' + '.join(own)})"
+    if workflow.config_settings.config:
+        source += " with --config values"
+    return source
+
+
+CONFIG_SOURCE = config_source()
 
 with exit_on_input_error():
-    config = check(config, "config", "config/config.yaml (or --config/--configfile)")
+    for path in workflow.configfiles:
+        load_yaml(
+            path
+        )  # refuses aliases: a config bomb stops here, not in the schema check
+    config = check(config, "config", CONFIG_SOURCE)
+    check_study_paths(config["study"], CONFIG_SOURCE)
     STUDY = config["study"]["name"]
     MODELS_DIR = config["models_dir"]
     MODELS = model_names(MODELS_DIR, config.get("models"))
@@ -66,10 +93,16 @@ def grid_sets(model):
     return [p for p in PRIOR_SETS if p != declared_priors(model)]
 
 
-def scores_rows(path):
-    """Rows of a scores table (one per client and session)."""
-    with open(path) as table:
-        return sum(1 for _ in table) - 1
+def study_rows():
+    """Rows of the study file (one per client and session), read without parsing it, so
+    that jobs are sized before validation has written anything (a dry run on a fresh
+    clone). Cached per parse of the workflow."""
+    if "rows" not in _STUDY_ROWS:
+        _STUDY_ROWS["rows"] = count_rows(config["study"]["file"])
+    return _STUDY_ROWS["rows"]
+
+
+_STUDY_ROWS = {}
 
 
 #: Rows below which a fit takes one thread: sampling is then a second of a fit whose
@@ -79,7 +112,7 @@ SMALL_FIT_ROWS = 2000
 
 def fit_threads(wildcards, input):
     """One per chain, or one for a study under SMALL_FIT_ROWS rows."""
-    if scores_rows(input.scores) < SMALL_FIT_ROWS:
+    if study_rows() < SMALL_FIT_ROWS:
         return 1
     return config["sampler"]["chains"]
 
@@ -97,7 +130,7 @@ def fit_memory_mb(wildcards, input, attempt):
     50,000 rows, 37 at 200,000 rows (8.2 GB, with 20,000 clients' effects). Doubles per
     retry."""
     sampler = config["sampler"]
-    rows = scores_rows(input.scores)
+    rows = study_rows()
     values = rows * pointwise_plan(rows, sampler["chains"], sampler["draws"])["draws"]
     return int(1000 + 35 * values / 1e6) * attempt
 
@@ -105,7 +138,7 @@ def fit_memory_mb(wildcards, input, attempt):
 def fit_runtime_min(wildcards, input, attempt):
     """Minutes: 30 plus 1 per 2,000 rows (a 50,000-row fit took 4.4 minutes on 2 cores).
     Doubles per retry."""
-    return int(30 + scores_rows(input.scores) / 2000) * attempt
+    return int(30 + study_rows() / 2000) * attempt
 
 
 def fit_reader_mb(base_mb, per_fit):
@@ -114,7 +147,11 @@ def fit_reader_mb(base_mb, per_fit):
     report 1.1-2.3, effects up to 1.2). Doubles per retry."""
 
     def estimate(wildcards, input, attempt):
-        sizes = [os.path.getsize(f) for f in input if str(f).endswith(".nc")]
+        sizes = [
+            os.path.getsize(f)
+            for f in input
+            if str(f).endswith(".nc") and os.path.exists(f)
+        ]
         return int(base_mb + per_fit * max(sizes, default=0) / 2**20) * attempt
 
     return estimate

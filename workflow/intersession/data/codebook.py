@@ -14,6 +14,9 @@ from intersession.schema import DeclarationError, check, load_yaml
 
 ROLES = ("client", "therapist", "site", "session")
 ID_ROLES = ("client", "therapist", "site")
+#: Units a grouping level needs for a model to estimate the SD of its intercepts (the model
+#: builder leaves a level with fewer out; validation warns about it).
+MIN_GROUP_LEVELS = 10
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,18 @@ user sees in their own tool (spreadsheet row, header = row 1; or SPSS case numbe
 column, the offending value, the rule, what was expected and how to fix it. Errors stop the
 workflow before any fit; warnings are reported and the run goes on.
 
-Cell checks run as a pandera schema (one per severity); checks across rows (duplicates,
-nesting, ID spellings, session order) are frame-level pandera checks that mark the cells
-at fault.
+Checks are pandera checks: per column (cells), or across rows (duplicates, nesting, ID
+spellings, session order: frame-level checks that mark the cells at fault). Each check
+gives a mask over the rows; per rule the first :data:`LISTED_PER_RULE` problems are listed
+in full and the rest counted in one more row (column ``count``), so a file that is wrong
+in every cell gives a short report, in time and memory linear in the file's size.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,13 +25,32 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from intersession.data.codebook import Codebook, Instrument
+from intersession.data.codebook import MIN_GROUP_LEVELS, Codebook, Instrument
 from intersession.data.read import RawStudy, read_study
 from intersession.errors import InputError
 
 log = logging.getLogger(__name__)
 
-PROBLEM_COLUMNS = ["severity", "file", "row", "column", "value", "rule", "expected", "fix"]
+PROBLEM_COLUMNS = [
+    "severity",
+    "file",
+    "row",
+    "column",
+    "value",
+    "rule",
+    "expected",
+    "fix",
+    "count",
+]
+#: Problems listed in full per rule (the first by row); the others are counted.
+LISTED_PER_RULE = 1000
+#: Characters of a cell's value shown in a problem.
+VALUE_CHARS = 200
+#: Control characters refused in any cell: C0 but tab, line feed and carriage return (which
+#: a free-text column may hold), DEL and C1.
+CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+#: In ID, session and item cells every control character is refused (after trimming).
+CONTROL_STRICT = r"[\x00-\x1f\x7f-\x9f]"
 
 
 class StudyDataError(InputError):
@@ -151,6 +174,27 @@ RULES: dict[str, Rule] = {
             f"at least {codebook.instruments[column].min_answered} answered items of '{column}'"
         ),
         "the scale score of this row is missing and the row is left out of models using it",
+    ),
+    "control_character": Rule(
+        "error",
+        _fixed("text without control characters (NUL, bell, escape, a line break in an ID...)"),
+        "delete the invisible character (the value shows it as \\x..); it often comes from a "
+        "damaged file or a copy from another program",
+    ),
+    "item_unanswered": Rule(
+        "warning",
+        _fixed("an item answered in at least one row"),
+        "check the column: it is empty (or a missing code) in every row, so the scale's "
+        "scores rest on its other items; correct the codebook if the item is elsewhere",
+    ),
+    "few_units": Rule(
+        "warning",
+        lambda column, codebook: (
+            f"at least {MIN_GROUP_LEVELS} units of this level (the fewest for which a model "
+            "can estimate the SD of their intercepts)"
+        ),
+        "none needed to run: models leave this level's intercepts out and the report says "
+        "so; estimating them needs a study with more units",
     ),
     "unknown_column": Rule(
         "warning",
@@ -289,21 +333,68 @@ def _checks(codebook: Codebook) -> dict[str, tuple[dict, list]]:
                 name="session_order",
             )
         )
-    return {
-        severity: (
-            {column: pa.Column(checks=checks) for column, checks in columns[severity].items()},
-            frame_checks[severity],
+    return {severity: (columns[severity], frame_checks[severity]) for severity in columns}
+
+
+class _Problems:
+    """Problems found so far: per rule the first :data:`LISTED_PER_RULE` by row in full,
+    and the count of all."""
+
+    def __init__(self, raw: RawStudy, codebook: Codebook, limit: int = LISTED_PER_RULE):
+        self.raw, self.codebook, self.limit = raw, codebook, limit
+        self.rows: list[tuple] = []
+        self.total: Counter = Counter()
+
+    def cells(self, rule: str, column: str, bad) -> None:
+        """Cells of ``column`` in the rows where the boolean mask ``bad`` is True."""
+        bad = np.asarray(bad, dtype=bool)
+        count = int(bad.sum())
+        if count:
+            self.total[rule] += count
+            for index in self.raw.frame.index[np.flatnonzero(bad)[: self.limit]]:
+                self.rows.append(_problem(self.raw, self.codebook, rule, column, index))
+
+    def add(self, rule: str, column: str, index=None, value: str | None = None) -> None:
+        self.total[rule] += 1
+        self.rows.append(_problem(self.raw, self.codebook, rule, column, index, value))
+
+    def table(self) -> pd.DataFrame:
+        problems = pd.DataFrame(self.rows, columns=PROBLEM_COLUMNS).drop_duplicates()
+        order = problems["row"].map(lambda r: -1 if r == "" else r)
+        problems = (
+            problems.assign(_severity=problems["severity"] != "error", _order=order)
+            .sort_values(["_severity", "_order", "column", "rule"])
+            .groupby("rule", sort=False)
+            .head(self.limit)
         )
-        for severity in ("error", "warning")
-    }
-
-
-def _failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame:
-    try:
-        schema.validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as err:
-        return err.failure_cases
-    return pd.DataFrame(columns=["check", "column", "failure_case", "index"])
+        unlisted = []
+        for rule, listed in problems.groupby("rule", sort=False).size().items():
+            more = self.total[rule] - listed
+            if more > 0:
+                spec = RULES[rule]
+                unlisted.append(
+                    (
+                        spec.severity,
+                        self.raw.path,
+                        "",
+                        "",
+                        "",
+                        rule,
+                        problems.loc[problems["rule"] == rule, "expected"].iloc[0],
+                        f"{more:,} more not listed ({self.total[rule]:,} in all; the first "
+                        f"{listed:,} by row are listed): {spec.fix}",
+                        more,
+                        spec.severity != "error",
+                        10**12,
+                    )
+                )
+        extra = pd.DataFrame(unlisted, columns=[*PROBLEM_COLUMNS, "_severity", "_order"])
+        return (
+            pd.concat([problems, extra] if unlisted else [problems])
+            .sort_values(["_severity", "_order", "column", "rule"], kind="stable")
+            .drop(columns=["_severity", "_order"])
+            .reset_index(drop=True)
+        )
 
 
 def _problem(
@@ -317,12 +408,20 @@ def _problem(
         spec.severity,
         raw.path,
         row,
-        column,
-        value,
+        shown(column),
+        shown(value),
         rule,
         spec.expected(column, codebook),
         spec.fix,
+        1,
     )
+
+
+def shown(text: str) -> str:
+    """A value from the user's file as a problem shows it: control characters written as
+    ``\\xNN``, cut to :data:`VALUE_CHARS` characters."""
+    text = re.sub(CONTROL_STRICT, lambda m: f"\\x{ord(m.group()):02x}", str(text))
+    return text if len(text) <= VALUE_CHARS else text[: VALUE_CHARS - 3] + "..."
 
 
 def _answers(frame: pd.DataFrame, inst: Instrument, column: str) -> pd.Series:
@@ -331,59 +430,83 @@ def _answers(frame: pd.DataFrame, inst: Instrument, column: str) -> pd.Series:
     return value.where(~value.isin(inst.missing_codes))
 
 
-def _too_few_items(raw: RawStudy, codebook: Codebook) -> list[tuple]:
-    rows = []
+def _too_few_items(found: _Problems, raw: RawStudy, codebook: Codebook) -> None:
     for inst in codebook.instruments.values():
         if inst.score or not set(inst.items) <= set(raw.frame.columns):
             continue
         answered = sum(_answers(raw.frame, inst, item).notna().astype(int) for item in inst.items)
-        for index in raw.frame.index[answered < inst.min_answered]:
+        few = (answered < inst.min_answered).to_numpy()
+        found.total["too_few_items"] += int(few.sum())
+        for index in raw.frame.index[np.flatnonzero(few)[: found.limit]]:
             value = f"{answered[index]} of {len(inst.items)} answered"
-            rows.append(_problem(raw, codebook, "too_few_items", inst.name, index, value))
-    return rows
+            found.rows.append(_problem(raw, codebook, "too_few_items", inst.name, index, value))
 
 
-def _constant_items(raw: RawStudy, codebook: Codebook) -> list[tuple]:
-    return [
-        _problem(raw, codebook, "item_constant", item, None)
-        for inst in codebook.instruments.values()
-        for item in inst.items
-        if item in raw.frame.columns
-        and len(raw.frame) > 1
-        and _answers(raw.frame, inst, item).nunique() == 1
-    ]
+def _column_checks(found: _Problems, raw: RawStudy, codebook: Codebook) -> None:
+    """Items that vary in no row, or that no row answers."""
+    for inst in codebook.instruments.values():
+        for item in inst.columns:
+            if item not in raw.frame.columns:
+                continue
+            answers = _answers(raw.frame, inst, item)
+            if answers.notna().sum() == 0:
+                found.add("item_unanswered", item)
+            elif len(raw.frame) > 1 and answers.nunique() == 1 and not inst.score:
+                found.add("item_constant", item)
+
+
+def _few_units(found: _Problems, raw: RawStudy, codebook: Codebook) -> None:
+    """Grouping levels with fewer units than a model needs to estimate their SD (clients
+    only count with sessions: without them, client intercepts are never estimated)."""
+    for role, column in codebook.id_roles.items():
+        if column not in raw.frame.columns or (
+            role == "client" and "session" not in codebook.roles
+        ):
+            continue
+        ids = _text(raw.frame[column])
+        units = ids[ids != ""].nunique()
+        if 0 < units < MIN_GROUP_LEVELS:
+            found.add("few_units", column, value=f"{units} {role}(s)")
 
 
 def find_problems(raw: RawStudy, codebook: Codebook) -> pd.DataFrame:
-    """Every problem in the raw study, one row each (see :data:`PROBLEM_COLUMNS`)."""
-    rows = []
-    for severity, (columns, frame_checks) in _checks(codebook).items():
-        schema = pa.DataFrameSchema(columns, checks=frame_checks, strict=False)
-        for case in _failures(schema, raw.frame).itertuples(index=False):
-            rule = str(case.check)
-            if rule == "column_in_dataframe":
-                if severity == "error":
-                    rows.append(_problem(raw, codebook, rule, str(case.failure_case), None))
-                continue
-            column = case.column
-            if isinstance(case.failure_case, dict):  # frame-level checks: {column: value}
-                (column,) = case.failure_case
-            rows.append(_problem(raw, codebook, rule, column, int(case.index)))
-    rows += _constant_items(raw, codebook) + _too_few_items(raw, codebook)
+    """Problems in the raw study, one row each (see :data:`PROBLEM_COLUMNS`): per rule the
+    first :data:`LISTED_PER_RULE` by row, and a row counting the rest."""
+    found = _Problems(raw, codebook)
+    frame = raw.frame
     declared = set(codebook.roles.values()) | set(codebook.item_columns)
-    rows += [
-        _problem(raw, codebook, "unknown_column", column, None)
-        for column in raw.frame.columns
-        if column not in declared
-    ]
-    problems = pd.DataFrame(rows, columns=PROBLEM_COLUMNS).drop_duplicates()
-    order = problems["row"].map(lambda r: -1 if r == "" else r)
-    return (
-        problems.assign(_severity=problems["severity"] != "error", _order=order)
-        .sort_values(["_severity", "_order", "column", "rule"])
-        .drop(columns=["_severity", "_order"])
-        .reset_index(drop=True)
-    )
+    for column in frame.columns:
+        if re.search(CONTROL_STRICT, column):  # the header's cell
+            found.add("control_character", column, value=column)
+        pattern = CONTROL_STRICT if column in declared else CONTROL
+        found.cells("control_character", column, _text(frame[column]).str.contains(pattern))
+    for severity, (columns, frame_checks) in _checks(codebook).items():
+        for column, checks in columns.items():
+            if column not in frame.columns:
+                if severity == "error":  # once per column
+                    found.add("column_in_dataframe", column)
+                continue
+            for check in checks:
+                found.cells(check.name, column, ~check(frame[column]).check_output.to_numpy())
+        for check in frame_checks:
+            ok = check(frame).check_output
+            for column in ok.columns[~ok.all().to_numpy()]:
+                found.cells(check.name, column, ~ok[column].to_numpy())
+    _column_checks(found, raw, codebook)
+    _few_units(found, raw, codebook)
+    _too_few_items(found, raw, codebook)
+    for column in frame.columns:
+        if column not in declared:
+            found.add("unknown_column", column)
+    return found.table()
+
+
+def counts(problems: pd.DataFrame) -> tuple[int, int]:
+    """Errors and warnings of a problems table, counting the problems it does not list."""
+    if "count" not in problems:  # written before problems were counted: one row each
+        problems = problems.assign(count=1)
+    by_severity = problems.groupby("severity")["count"].sum()
+    return int(by_severity.get("error", 0)), int(by_severity.get("warning", 0))
 
 
 def format_problems(problems: pd.DataFrame, row_label: str = "row", limit: int = 50) -> str:
@@ -392,6 +515,8 @@ def format_problems(problems: pd.DataFrame, row_label: str = "row", limit: int =
     for p in problems.head(limit).itertuples(index=False):
         has_row = p.row != "" and not pd.isna(p.row)
         where = f"{row_label} {p.row}, column '{p.column}'" if has_row else f"column '{p.column}'"
+        if p.column == "" or pd.isna(p.column):
+            where = f"{int(p.count):,} more"
         value = f": value {p.value!r}" if has_row else ""
         lines.append(f"{p.severity.upper()} {p.file}, {where}{value} [{p.rule}]")
         lines.append(f"    expected {p.expected}; fix: {p.fix}")
@@ -417,16 +542,14 @@ def validate_study(
     """Return (clean items, problems, raw study); raise :class:`StudyDataError` on errors."""
     raw = read_study(data_path, sheet)
     problems = find_problems(raw, codebook)
-    errors = problems[problems["severity"] == "error"]
-    n_warn = len(problems) - len(errors)
-    if len(errors):
+    n_errors, n_warn = counts(problems)
+    if n_errors:
         raise StudyDataError(
-            f"{raw.path}: {len(errors)} error(s), {n_warn} warning(s); no model was fitted.\n"
+            f"{raw.path}: {n_errors:,} error(s), {n_warn:,} warning(s); no model was fitted.\n"
             + format_problems(problems, raw.row_label),
             problems,
         )
     if n_warn:
-        log.warning(
-            "%s: %d warning(s)\n%s", raw.path, n_warn, format_problems(problems, raw.row_label)
-        )
+        listing = format_problems(problems, raw.row_label)
+        log.warning("%s: %s warning(s)\n%s", raw.path, f"{n_warn:,}", listing)
     return clean_items(raw.frame, codebook), problems, raw

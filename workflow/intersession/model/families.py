@@ -30,6 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from intersession.errors import ModelDataError
+
 
 @dataclass(frozen=True)
 class Auxiliary:
@@ -248,8 +250,8 @@ def _log_mean(eta, centre: float, scale: float):
     return centre * np.exp(scale * eta)
 
 
-class CountOutcomeError(ValueError):
-    """Outcome values a count family cannot model (raised as an input error upstream)."""
+class CountOutcomeError(ModelDataError):
+    """Outcome values a count family cannot model: an input error, named with its fix."""
 
 
 # -- the registry --------------------------------------------------------------------------

@@ -43,11 +43,12 @@ import numpy as np
 import pandas as pd
 import pymc as pm
 
+from intersession.data.codebook import MIN_GROUP_LEVELS
+from intersession.errors import ModelDataError
 from intersession.model.declaration import GroupSpec, ModelSpec
 from intersession.model.families import Outcome, family
 from intersession.model.parameter_map import group_index
 
-MIN_GROUP_LEVELS = 10
 MIN_SLOPE_LEVELS = 10
 WITHIN, BETWEEN = "_within", "_between"
 
@@ -164,18 +165,35 @@ def prepare_data(spec: ModelSpec, scores: pd.DataFrame) -> ModelData:
     """Complete cases, centring (within/between with repeated sessions), standardisation
     and the grouping structure the design identifies."""
     frame, excluded = complete_cases([spec.outcome, *spec.variables], scores)
+    if len(frame) < 3:
+        left_out = ", ".join(f"{n} for {reason}" for reason, n in excluded.items()) or "none"
+        raise ModelDataError(
+            f"model '{spec.name}': {len(frame)} of the study's {len(scores)} rows have a value "
+            "for every variable it uses "
+            f"({', '.join([spec.outcome, *spec.variables])}), too few to fit (rows left out: "
+            f"{left_out}). Fix: check that these scales are answered in the same rows (the "
+            "validation warnings list unanswered items and rows with too few items), or "
+            "leave the scale missing most rows out of the model's declaration"
+        )
     frame, terms, notes = _decompose(spec, frame)
     groups, group_notes = _identify_groups(spec, frame, terms)
     variables = list(dict.fromkeys(p for t in terms for p in t.split(":")))
     scaling = {name: (float(frame[name].mean()), float(frame[name].std())) for name in variables}
+    raw = {spec.outcome: (0.0, float(frame[spec.outcome].std())), **scaling}
+    zero_sd = [name for name, (_, sd) in raw.items() if not sd > 0]
+    if zero_sd:
+        names = ", ".join(sorted({base_term(name) for name in zero_sd}))
+        raise ModelDataError(
+            f"model '{spec.name}': {names} take(s) a single value in all {len(frame)} rows the "
+            "model uses, so its effect cannot be estimated. Fix: leave it out of the model's "
+            "declaration, or check its items in the study file (the validation warnings list "
+            "constant and unanswered items)"
+        )
     outcome = family(spec.family).outcome(spec, frame[spec.outcome])
     frame = frame.assign(**{spec.outcome: outcome.values})
     scaling = {spec.outcome: (outcome.centre, outcome.scale), **scaling}
     if outcome.note:
         notes.append(outcome.note)
-    zero_sd = [name for name, (_, sd) in scaling.items() if not sd > 0]
-    if zero_sd:
-        raise ValueError(f"model '{spec.name}': {zero_sd} do not vary across the rows used")
     return ModelData(frame, terms, scaling, groups, excluded, tuple(notes + group_notes))
 
 

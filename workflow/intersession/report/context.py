@@ -11,6 +11,7 @@ import numpy as np
 from intersession import __version__
 from intersession.atomic import write_csv
 from intersession.data.codebook import load_codebook
+from intersession.data.validate import counts
 from intersession.report import bench as bench_sections
 from intersession.report import sections as content
 from intersession.report.text import statistical_analysis
@@ -35,7 +36,7 @@ def study_summary(inputs, study: dict, book, tables_dir: Path) -> dict:
         "n_therapists": scores["therapist"].nunique() if book.therapist else None,
         "n_sites": scores["site"].nunique() if "site" in scores else None,
         "max_sessions": int(scores.groupby("client").size().max()),
-        "n_warnings": int((problems["severity"] == "warning").sum()),
+        "n_warnings": counts(problems)[1],
         "problems_file": study["problems"],
         "format": source["format"],
         "value_labels": source["value_labels"],
