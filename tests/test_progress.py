@@ -33,7 +33,7 @@ def test_a_progress_line_counts_draws_divergences_and_time_left():
 def test_a_fit_logs_progress_lines_at_intervals(
     backend, default_codebook, default_scores, caplog, monkeypatch
 ):
-    monkeypatch.setenv("INTERSESSION_PROGRESS_SECONDS", "0.2")
+    monkeypatch.setenv("INTERSESSION_PROGRESS_SECONDS", "0.05")
     spec = load_model(ROOT / "models", "isp_actions", default_codebook)
     model = build_model(spec, prepare_data(spec, default_scores))
     sampler = {
