@@ -30,7 +30,7 @@ rule sbc_batch:
     wildcard_constraints:
         batch=r"\d+",
     conda:
-        "../../environment.yml"
+        "../envs/intersession.yaml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -54,7 +54,7 @@ rule sbc_summary:
     log:
         f"{LOGS}/sbc/{sbc_check.run_name(SBC)}/summary.log",
     conda:
-        "../../environment.yml"
+        "../envs/intersession.yaml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -85,7 +85,7 @@ rule design_batch:
         sessions=r"\d+",
         batch=r"\d+",
     conda:
-        "../../environment.yml"
+        "../envs/intersession.yaml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -110,7 +110,7 @@ rule design_summary:
     log:
         f"{LOGS}/design/summary.log",
     conda:
-        "../../environment.yml"
+        "../envs/intersession.yaml"
     threads: 1
     resources:
         mem_mb=2000,
