@@ -41,6 +41,11 @@ def assert_same_bits(arrays, posterior):
         assert arrays[name].view(np.uint64).tolist() == stored.view(np.uint64).tolist(), name
 
 
+def plain(frame: pd.DataFrame) -> dict:
+    """Columns as lists of Python values, a missing label as None whatever its dtype."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("list")
+
+
 @pytest.fixture
 def fit_file(tmp_path):
     """A fake fit with a therapist effect (IDs with leading zeros), a 2-D correlation and
@@ -117,7 +122,7 @@ def test_export_parquet_and_csv_reproduce_the_netcdf_posterior_exactly(fit_file,
     csv = read_draws_csv(out / "draws.csv")
     assert_same_bits(rebuild(parquet, posterior), posterior)
     assert_same_bits(rebuild(csv, posterior), posterior)
-    pd.testing.assert_frame_equal(csv, parquet)
+    assert plain(csv) == plain(parquet)
     assert parquet["therapist"].dropna().unique().tolist() == ["007", "T10", "x,y"]
     assert (out / "parameters.csv").read_bytes() == (tables / "parameters.csv").read_bytes()
     pd.testing.assert_frame_equal(

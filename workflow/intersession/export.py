@@ -29,7 +29,11 @@ import xarray as xr
 
 from intersession.atomic import atomic_directory
 from intersession.errors import InputError
-from intersession.tables import read_table
+from intersession.tables import ID_DTYPES
+
+#: pandas before 3.0 parses decimals inexactly unless asked; 3.0 always parses them exactly
+#: and deprecates the option.
+EXACT = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
 
 #: Columns of the long table besides the dimension columns.
 FIXED_COLUMNS = ("chain", "draw", "parameter", "variable", "value")
@@ -81,7 +85,8 @@ def draws_table(posterior: xr.Dataset) -> pd.DataFrame:
 
 
 def read_draws_csv(path: str | Path) -> pd.DataFrame:
-    """A ``draws.csv`` read back with its labels as text and its values as float64."""
+    """A ``draws.csv`` read back with its labels as text and its values as the float64
+    numbers written."""
     header = pd.read_csv(path, nrows=0).columns
     text = {c: str for c in header if c not in ("chain", "draw", "value")}
     return pd.read_csv(
@@ -89,6 +94,7 @@ def read_draws_csv(path: str | Path) -> pd.DataFrame:
         dtype={**text, "value": np.float64},
         keep_default_na=False,
         na_values={c: [""] for c in text} | {"value": ["nan", "NaN"]},
+        **EXACT,
     )
 
 
@@ -115,5 +121,7 @@ def export_fit(
         table.to_csv(tmp / "draws.csv", index=False)
         for name, path in tables.items():
             shutil.copyfile(path, tmp / f"{name}.csv")
-            read_table(path).to_parquet(tmp / f"{name}.parquet", index=False)
+            pd.read_csv(path, dtype=ID_DTYPES, **EXACT).to_parquet(
+                tmp / f"{name}.parquet", index=False
+            )
     return out
