@@ -17,6 +17,7 @@ include: "workflow/rules/models.smk"
 include: "workflow/rules/bench.smk"
 include: "workflow/rules/calibration.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/export.smk"
 
 
 # Seconds of work each: run beside Snakemake rather than as cluster jobs.
@@ -26,6 +27,7 @@ localrules:
     score,
     sbc,
     design,
+    export,
 
 
 rule all:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Wall time of the README's first command on the default study, in its two parts:
-#   set-up         - `python3.11 -m venv .venv && .venv/bin/pip install -e .` in a fresh clone
+#   set-up         - the part before `.venv/bin/snakemake` (venv, the locked install, the package) in a fresh clone
 #                    with an empty HOME (no pip cache)
 #   workflow cold  - `.venv/bin/snakemake --cores all` with empty compilation caches (PyTensor's
 #                    compiledir and its numba cache live in the empty HOME)

@@ -5,7 +5,9 @@ import subprocess
 import sys
 import tomllib
 
+import pytest
 import yaml
+from packaging.version import Version
 
 from tests.conftest import ROOT
 
@@ -31,18 +33,56 @@ def test_snakefmt_is_clean():
 
 
 def _requirement(text):
-    name, spec = re.match(r"([A-Za-z0-9_.-]+)\s*(.*)", text).groups()
+    """(name, bounds) of a requirement; a pip extra is dropped (conda has none)."""
+    name, spec = re.match(r"([A-Za-z0-9_.-]+)(?:\[[^]]*\])?\s*(.*)", text).groups()
     return name.lower(), spec.replace(" ", "")
 
 
-def test_environment_yml_has_the_same_dependencies_as_pyproject():
+def _dependencies():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    pyproject = dict(_requirement(d) for d in project["dependencies"])
-    env = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
+    return project["dependencies"], project["optional-dependencies"]["test"]
+
+
+@pytest.mark.parametrize("env_file", ["environment.yml", "workflow/envs/intersession.yaml"])
+def test_conda_environments_have_the_same_dependencies_as_pyproject(env_file):
+    pyproject = dict(_requirement(d) for d in _dependencies()[0])
+    doc = yaml.safe_load((ROOT / env_file).read_text())
+    assert doc["channels"] == ["conda-forge", "bioconda", "nodefaults"]
+    env = doc["dependencies"]
+    assert "python=3.11" in env
+    assert not any(isinstance(d, dict) for d in env), "no pip section: Snakemake copies the file"
     conda = dict(
         _requirement(d) for d in env if isinstance(d, str) and not d.startswith(("python", "pip"))
     )
     assert conda == pyproject
+
+
+def _pins(path):
+    """{name: version} of a lock file made by requirements/refresh."""
+    text = (ROOT / "requirements" / path).read_text()
+    return {m[0].lower(): m[1] for m in re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)", text, re.M)}
+
+
+def test_lock_files_pin_every_direct_dependency_within_its_bounds_with_hashes():
+    """The locks install what pyproject.toml allows (run them through requirements/refresh
+    after editing it); lowest.txt holds each direct dependency at its floor."""
+    from packaging.requirements import Requirement
+
+    runtime, test = _dependencies()
+    run, full, lowest = _pins("run.txt"), _pins("test.txt"), _pins("lowest.txt")
+    assert {k: v for k, v in full.items() if k in run} == run
+    for text in runtime + test:
+        req = Requirement(text)
+        name = req.name.lower()
+        assert req.specifier.contains(full[name]), (text, full[name])
+        floor = min((s.version for s in req.specifier if s.operator == ">="), default=None)
+        assert Version(lowest[name]) == Version(floor), (text, lowest[name])
+        if text in runtime:
+            assert name in run
+    for path in ("run.txt", "test.txt", "lowest.txt"):
+        blocks = re.split(r"\n(?=[A-Za-z0-9_.-]+==)", (ROOT / "requirements" / path).read_text())
+        assert all("--hash=sha256:" in b for b in blocks[1:]), path
+        assert "--python-version 3.11 --python-platform x86_64-manylinux_2_28" in blocks[0]
 
 
 def test_readme_quick_start_has_two_commands_and_ci_runs_the_second():

@@ -1,4 +1,5 @@
-"""Command line: ``intersession simulate`` writes a simulated study and its truth."""
+"""Command line: ``intersession simulate`` writes a simulated study and its truth,
+``validate`` checks a study file, ``export`` writes a fit's draws for R and spreadsheets."""
 
 from __future__ import annotations
 
@@ -47,6 +48,16 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from intersession.export import export_fit
+
+    out = export_fit(args.fit, args.out_dir, {Path(t).stem: t for t in args.tables})
+    print(f"{args.fit}: posterior draws in {out / 'draws.parquet'} and {out / 'draws.csv'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="intersession",
@@ -91,6 +102,19 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--sheet", help="Excel sheet (default: the first)")
     val.add_argument("--out-dir", required=True, help="folder for items.csv and problems.csv")
     val.set_defaults(func=_validate)
+    exp = commands.add_parser(
+        "export",
+        help="write a fit's posterior draws (and tables) as Parquet and CSV for R",
+        description="Write the posterior draws of a fit (results/<study>/fits/<model>.nc) to "
+        "OUT_DIR/draws.parquet and OUT_DIR/draws.csv, one row per chain, draw and parameter, "
+        "with a column per dimension holding its labels (therapist IDs, terms); each table "
+        "given is copied beside them (by its file name) and written as Parquet too. OUT_DIR is "
+        "replaced.",
+    )
+    exp.add_argument("fit", help="the fit's NetCDF file")
+    exp.add_argument("--out-dir", required=True, help="folder to write (replaced as a whole)")
+    exp.add_argument("--tables", nargs="*", default=[], help="CSV tables to add (optional)")
+    exp.set_defaults(func=_export)
     return parser
 
 

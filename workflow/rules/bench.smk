@@ -14,7 +14,7 @@ rule fit_variant:
     benchmark:
         f"{RESULTS}/benchmarks/bench/variants/{{model}}/{{name}}.tsv"
     conda:
-        "../../environment.yml"
+        "../envs/intersession.yaml"
     threads: fit_threads
     resources:
         mem_mb=fit_memory_mb,
@@ -48,7 +48,7 @@ for grid_model in PRIOR_MODELS:
         benchmark:
             f"{RESULTS}/benchmarks/bench/priors/{grid_model}.tsv"
         conda:
-            "../../environment.yml"
+            "../envs/intersession.yaml"
         threads: fit_threads
         resources:
             mem_mb=fit_memory_mb,
@@ -71,7 +71,7 @@ rule prior_comparison:
     log:
         f"{LOGS}/bench/prior_comparison.log",
     conda:
-        "../../environment.yml"
+        "../envs/intersession.yaml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -105,7 +105,7 @@ rule loo_comparison:
     benchmark:
         f"{RESULTS}/benchmarks/bench/loo/{{model}}.tsv"
     conda:
-        "../../environment.yml"
+        "../envs/intersession.yaml"
     threads: config["sampler"]["chains"]  # exact refits of observations with high Pareto k
     resources:
         mem_mb=fit_reader_mb(1000, 2.5),

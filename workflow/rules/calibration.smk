@@ -29,7 +29,7 @@ rule sbc_batch:
     wildcard_constraints:
         batch=r"\d+",
     conda:
-        "../../environment.yml"
+        "../envs/intersession.yaml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -53,7 +53,7 @@ rule sbc_summary:
     log:
         f"{LOGS}/sbc/{plan.run_name(SBC)}/summary.log",
     conda:
-        "../../environment.yml"
+        "../envs/intersession.yaml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -84,7 +84,7 @@ rule design_batch:
         sessions=r"\d+",
         batch=r"\d+",
     conda:
-        "../../environment.yml"
+        "../envs/intersession.yaml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -109,7 +109,7 @@ rule design_summary:
     log:
         f"{LOGS}/design/summary.log",
     conda:
-        "../../environment.yml"
+        "../envs/intersession.yaml"
     threads: 1
     resources:
         mem_mb=2000,

@@ -11,7 +11,7 @@ rule validate:
     benchmark:
         f"{RESULTS}/benchmarks/validate.tsv"
     conda:
-        "../../environment.yml"
+        "../envs/intersession.yaml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -34,7 +34,7 @@ rule score:
     benchmark:
         f"{RESULTS}/benchmarks/score.tsv"
     conda:
-        "../../environment.yml"
+        "../envs/intersession.yaml"
     threads: 1
     resources:
         mem_mb=1000,

@@ -11,7 +11,7 @@ rule fit:
     benchmark:
         f"{RESULTS}/benchmarks/fit/{{model}}.tsv"
     conda:
-        "../../environment.yml"
+        "../envs/intersession.yaml"
     threads: fit_threads
     resources:
         mem_mb=fit_memory_mb,
@@ -32,7 +32,7 @@ rule diagnose:
     benchmark:
         f"{RESULTS}/benchmarks/diagnose/{{model}}.tsv"
     conda:
-        "../../environment.yml"
+        "../envs/intersession.yaml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -51,7 +51,7 @@ rule effects:
     benchmark:
         f"{RESULTS}/benchmarks/effects/{{model}}.tsv"
     conda:
-        "../../environment.yml"
+        "../envs/intersession.yaml"
     threads: 1
     resources:
         mem_mb=fit_reader_mb(1000, 1.5),

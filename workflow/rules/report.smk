@@ -37,7 +37,7 @@ rule report:
     benchmark:
         f"{RESULTS}/benchmarks/report.tsv"
     conda:
-        "../../environment.yml"
+        "../envs/intersession.yaml"
     threads: 1
     resources:
         mem_mb=fit_reader_mb(1000, 2.5),
