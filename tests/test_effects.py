@@ -22,14 +22,16 @@ def test_original_scale_slopes_use_outcome_and_predictor_sds():
     idata = fake_fit()
     original = original_scale_slopes(idata)
     beta = idata.posterior["beta"]
-    # outcome SD 0.8; self SD 0.8; other SD 1.1
-    np.testing.assert_allclose(original.sel(term="self_alliance"), beta.sel(term="self_alliance"))
+    # outcome SD 0.6; self SD 0.8; other SD 1.1 (tests/fakes.py)
     np.testing.assert_allclose(
-        original.sel(term="other_alliance"), beta.sel(term="other_alliance") * 0.8 / 1.1
+        original.sel(term="self_alliance"), beta.sel(term="self_alliance") * 0.75
+    )
+    np.testing.assert_allclose(
+        original.sel(term="other_alliance"), beta.sel(term="other_alliance") * 0.6 / 1.1
     )
     np.testing.assert_allclose(
         original.sel(term="self_alliance:other_alliance"),
-        beta.sel(term="self_alliance:other_alliance") * 0.8 / (0.8 * 1.1),
+        beta.sel(term="self_alliance:other_alliance") * 0.6 / (0.8 * 1.1),
     )
 
 
@@ -50,6 +52,32 @@ def test_parameter_table_rows_and_values():
     assert np.isnan(table.loc[table.parameter == "sigma", "pd"]).all()
 
 
+def test_parameter_table_of_two_equations_scales_each_by_its_own_outcome():
+    """A mediation fit: the a path is in SDs of isp_actions (0.6), the b path in SDs of
+    progress (1.3); each equation's rows name its outcome."""
+    from tests.fakes import fake_mediation_fit
+
+    idata = fake_mediation_fit()
+    table = parameter_table(idata, interval=0.95).set_index(["outcome", "parameter", "term"])
+    post = idata.posterior
+    original = table[table["scale"] == "original"]
+    a_self = post["beta_a"].sel(term_a="self_alliance").values
+    b_self = post["beta_b"].sel(term_b="self_alliance").values
+    b_m = post["beta_b"].sel(term_b="isp_actions").values
+    assert original.loc[("isp_actions", "beta", "self_alliance"), "mean"] == pytest.approx(
+        (a_self * 0.6 / 0.8).mean()
+    )
+    assert original.loc[("progress", "beta", "self_alliance"), "mean"] == pytest.approx(
+        (b_self * 1.3 / 0.8).mean()
+    )
+    assert original.loc[("progress", "beta", "isp_actions"), "mean"] == pytest.approx(
+        (b_m * 1.3 / 0.6).mean()
+    )
+    sigma = table[table["scale"] == "standardised"].loc[("progress", "sigma", ""), "mean"]
+    assert sigma == pytest.approx(post["sigma_b"].values.mean())
+    assert table.index.get_level_values("outcome").unique().tolist() == ["isp_actions", "progress"]
+
+
 def test_predicted_lines_follow_the_linear_predictor():
     idata = fake_fit()
     assert interaction_terms(idata) == [("", "isp_actions", "self_alliance", "other_alliance")]
@@ -60,7 +88,7 @@ def test_predicted_lines_follow_the_linear_predictor():
     b = post["beta"].values.reshape(-1, 3)
     row = lines[lines.moderator_level == "+1 SD"].iloc[-1]
     z_self = (row["focal_value"] - 5.8) / 0.8
-    mu = 3.0 + 0.8 * (a + b[:, 0] * z_self + b[:, 1] * 1.0 + b[:, 2] * z_self * 1.0)
+    mu = 3.0 + 0.6 * (a + b[:, 0] * z_self + b[:, 1] * 1.0 + b[:, 2] * z_self * 1.0)
     assert row["moderator_value"] == pytest.approx(5.0 + 1.1)
     assert row["mean"] == pytest.approx(mu.mean())
     assert row["lower"] == pytest.approx(np.quantile(mu, 0.025))

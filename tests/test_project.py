@@ -82,3 +82,10 @@ def test_every_third_party_import_of_the_package_is_a_declared_dependency():
                 if not dists & declared:
                     missing.add(f"{path.relative_to(ROOT)}: {name}")
     assert not missing, sorted(missing)
+
+
+def test_ci_sets_ci_so_browser_and_cluster_tests_cannot_skip():
+    """The Chromium and SLURM tests skip without root unless CI is set; CI sets it itself."""
+    script = (ROOT / ".ci" / "run").read_text().splitlines()
+    test_line = next(i for i, line in enumerate(script) if "pytest" in line)
+    assert "export CI=true" in script[:test_line]

@@ -64,8 +64,13 @@ def test_simple_slopes_are_the_focal_slope_at_the_moderator_levels():
     assert std.loc["+1 SD", "lower"] == pytest.approx(np.quantile(draws, 0.05))
     assert std.loc["+1 SD", "in_rope"] == pytest.approx(np.mean(np.abs(draws) < 0.1))
     original = table[table.scale == "original"].set_index("moderator_level")
-    # outcome SD 0.8 per self-alliance SD 0.8: the same numbers
-    assert original.loc["mean", "mean"] == pytest.approx(std.loc["mean", "mean"])
+    # outcome SD 0.6 per self-alliance SD 0.8 (tests/fakes.py): 0.75 scale points per point
+    for level in ("-1 SD", "mean", "+1 SD", "6.1"):
+        for column in ("mean", "sd", "lower", "upper"):
+            expected = 0.75 * std.loc[level, column]
+            assert original.loc[level, column] == pytest.approx(expected), (level, column)
+        assert original.loc[level, "pd"] == std.loc[level, "pd"]
+    assert original.loc["+1 SD", "mean"] == pytest.approx(0.75 * (MEAN[0] + MEAN[1]), abs=0.02)
 
 
 def test_floodlight_probability_rises_with_a_positive_interaction():
@@ -73,7 +78,9 @@ def test_floodlight_probability_rises_with_a_positive_interaction():
     assert len(table) == 400
     assert table["p_positive"].iloc[0] < 0.1 and table["p_positive"].iloc[-1] > 0.95
     z = table["moderator_z"].to_numpy()
-    np.testing.assert_allclose(table["mean"], MEAN[0] + MEAN[1] * z, atol=0.02)
+    # original scale: outcome SD 0.6 per self-alliance SD 0.8
+    np.testing.assert_allclose(table["mean"], 0.75 * (MEAN[0] + MEAN[1] * z), atol=0.015)
+    np.testing.assert_allclose(table["moderator_value"], 5.0 + 1.1 * z)
     assert (table["lower"] <= table["mean"]).all() and (table["mean"] <= table["upper"]).all()
 
 
