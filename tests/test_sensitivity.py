@@ -199,3 +199,47 @@ def test_a_deliberately_conflicting_slope_prior_is_flagged(tmp_path, default_cod
         assert row["diagnosis"] == "prior-data conflict", row
         assert row["prior"] > 2 * THRESHOLD
     assert table.loc["sd_therapist", "diagnosis"] == "none"
+
+
+def test_diagnosis_at_the_threshold():
+    """Sensitivity of 0.05 or more counts (Kallioinen et al., 2024): to both, a conflict;
+    to the prior alone, a weak likelihood; to the likelihood alone or neither, none."""
+    from intersession.effects.sensitivity import _diagnosis
+
+    assert _diagnosis(0.05, 0.05) == "prior-data conflict"
+    assert _diagnosis(0.05, 0.0499) == "weak likelihood"
+    assert _diagnosis(0.0499, 0.9) == "none"
+    assert _diagnosis(0.0, 0.0) == "none"
+
+
+def test_only_population_and_variance_parameters_are_reported():
+    """Offsets (z_*), correlation matrices (constant diagonal) and Cholesky factors are not
+    rows; intercepts, slopes, SDs, sigma, nu and cutpoints are, one row per element."""
+    idata = conjugate_fit(np.zeros(30), 1.0, 0.0, 1.0)
+    mu = idata.posterior["Intercept"]
+    extra = {
+        "beta": mu.expand_dims(term=["a", "b"], axis=-1) * [1.0, 0.5],
+        "sd_therapist": abs(mu) + 0.1,
+        "sigma": abs(mu) + 1.0,
+        "nu": abs(mu) + 4.0,
+        "cutpoints": mu.expand_dims(cut=[0, 1, 2], axis=-1) + np.array([-1.0, 0.0, 1.0]),
+        "z_therapist": mu.expand_dims(therapist=["T1", "T2"], axis=-1) * 0.0 + 0.3,
+        "corr_client": mu * 0.0 + 0.2,
+        "chol_client": mu * 0.1,
+    }
+    idata.posterior = idata.posterior.assign(extra)
+    table = power_scaling_table(idata)
+    assert table["parameter"].tolist() == [
+        "Intercept",
+        "beta[a]",
+        "beta[b]",
+        "sd_therapist",
+        "sigma",
+        "nu",
+        "cutpoints[0]",
+        "cutpoints[1]",
+        "cutpoints[2]",
+    ]
+    assert list(table.columns) == ["parameter", "prior", "likelihood", "diagnosis"]
+    # every one is a function of the same draws: the same sensitivities
+    assert table["prior"].nunique() <= 2 and (table["likelihood"] > 0).all()
