@@ -132,3 +132,30 @@ def test_effects_of_a_fit_from_an_older_version_ask_for_a_refit(tmp_path):
         f"{tmp_path / 'old.nc'} was written by an older intersession (no outcome ranges in its "
         "provenance); refit it: snakemake --forcerun fit"
     )
+
+
+def test_prior_predictive_of_the_declared_model_is_on_the_instrument_scale(
+    default_codebook, default_scores
+):
+    """Prior draws of the declared ISP-actions model (default priors) through the real
+    likelihood: centred on the outcome's mean (2.9 on 1-5), with about a quarter of the
+    mass outside the range, on both sides. Draws on the standardised scale would centre
+    on 0 and put about half below 1."""
+    import pymc as pm
+
+    from intersession.effects.prior_checks import prior_predictive_table
+    from intersession.model.declaration import load_model
+    from intersession.model.regression import build_model, outcome_range, prepare_data
+    from tests.conftest import ROOT
+
+    spec = load_model(ROOT / "models", "isp_actions", default_codebook)
+    data = prepare_data(spec, default_scores)
+    with build_model(spec, data):
+        idata = pm.sample_prior_predictive(draws=400, random_seed=1)
+    row = prior_predictive_table(idata, {"isp_actions": outcome_range(spec)}).iloc[0]
+    assert (row["low"], row["high"]) == (1, 5)
+    assert 0.15 < row["share_outside"] < 0.35
+    assert 0.05 < row["share_below"] < 0.25 and 0.05 < row["share_above"] < 0.25
+    mean = data.scaling["isp_actions"][0]
+    assert abs(row["q50"] - mean) < 0.15
+    assert row["q05"] < 1 and row["q95"] > 5
