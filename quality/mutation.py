@@ -5,6 +5,11 @@ One command (README, "Tests"):
     .venv/bin/python quality/mutation.py                     # the core modules, working tree
     .venv/bin/python quality/mutation.py --ref main --label before
     .venv/bin/python quality/mutation.py --modules effects/slopes.py --timeout 600
+    .venv/bin/python quality/mutation.py --rerun quality/results/mutation-before.json
+
+``--rerun`` tests again only the mutants that survived a previous run (by name; the
+functions changed since then are mutated afresh) and carries over that run's kills: a
+mutant killed by the old tests is killed by the new ones, which only add assertions.
 
 mutmut (3.x) rewrites each function of a module into variants with one small change (an
 operator, a constant, a dropped argument) and runs the tests that execute that function
@@ -20,6 +25,7 @@ and every surviving mutant (its diff) go to ``quality/results/mutation-<label>.m
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import io
 import json
 import re
@@ -132,13 +138,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--label", default="after")
     parser.add_argument("--timeout", type=float, default=2400, help="seconds for the whole run")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument("--rerun", type=Path, help="JSON of a previous run: its survivors only")
+    parser.add_argument("--changed", nargs="*", default=[], help="mutant name patterns to add")
     args = parser.parse_args(argv)
+    previous = json.loads(args.rerun.read_text()) if args.rerun else None
+    names = []
+    if previous:
+        args.modules = previous["modules"]
+        names = [row["mutant"] for row in previous["survivors"]] + args.changed
     work = Path(tempfile.mkdtemp(prefix="intersession-mutation-"))
     stage(args.ref, work)
     configure(work, args.modules)
     start = time.perf_counter()
     try:
-        log = mutmut(work, "run", "--max-children", "1", timeout=args.timeout)
+        log = mutmut(work, "run", "--max-children", "1", *names, timeout=args.timeout)
         finished = True
     except subprocess.TimeoutExpired:
         log, finished = "", False
@@ -147,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     stats_file = work / "mutants" / "mutmut-cicd-stats.json"
     stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
     left = survivors(work)
+    if previous:  # mutmut tallies every mutant it knows; count only those run again
+        stats = rerun_stats(previous, names, left)
     tested = stats.get("killed", 0) + stats.get("survived", 0)
     record = {
         "label": args.label,
@@ -170,6 +185,20 @@ def main(argv: list[str] | None = None) -> int:
     else:
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def rerun_stats(previous: dict, names: list[str], left: list[dict]) -> dict:
+    """Tally of a rerun: the previous run's kills, plus its survivors killed now."""
+    before = previous["stats"]
+    still = [row for row in left if any(fnmatch.fnmatch(row["mutant"], n) for n in names)]
+    rerun = len([row for row in previous["survivors"] if row["status"] == "survived"])
+    survived = len([row for row in still if row["status"] == "survived"])
+    return {
+        **before,
+        "killed": before["killed"] + rerun - survived,
+        "survived": survived,
+        "rerun": len(previous["survivors"]),
+    }
 
 
 def report(record: dict) -> str:

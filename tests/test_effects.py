@@ -159,3 +159,184 @@ def test_prior_predictive_of_the_declared_model_is_on_the_instrument_scale(
     mean = data.scaling["isp_actions"][0]
     assert abs(row["q50"] - mean) < 0.15
     assert row["q05"] < 1 and row["q95"] > 5
+
+
+def _joint_fake(seed=0):
+    """A joint fit of isp_thoughts and isp_actions: per outcome an intercept, two slopes,
+    client SDs of intercept and within slope, a therapist SD and a residual SD; client
+    effects correlated across outcomes (4 x 4) and a residual correlation (2 x 2)."""
+    import arviz as az
+    import xarray as xr
+
+    rng = np.random.default_rng(seed)
+    shape = (2, 300)
+    outcomes = ["isp_thoughts", "isp_actions"]
+    terms = ["self_alliance", "other_alliance"]
+    effects = [f"{o}/{e}" for o in outcomes for e in ("Intercept", "self_alliance")]
+    posterior, dims, coords = {}, {}, {}
+    for k, o in enumerate(outcomes):
+        posterior[f"Intercept_{o}"] = 0.1 * k + 0.05 * rng.normal(size=shape)
+        posterior[f"beta_{o}"] = [0.2 + k, -0.1] + 0.1 * rng.normal(size=(*shape, 2))
+        posterior[f"sd_client_{o}"] = [0.5 + k, 0.1] + 0.02 * np.abs(rng.normal(size=(*shape, 2)))
+        posterior[f"sd_therapist_{o}"] = 0.3 + k + 0.02 * np.abs(rng.normal(size=shape))
+        posterior[f"sigma_{o}"] = 0.7 + 0.1 * k + 0.01 * rng.normal(size=shape)
+        dims[f"beta_{o}"] = [f"term_{o}"]
+        dims[f"sd_client_{o}"] = [f"client_effect_{o}"]
+        coords[f"term_{o}"] = terms
+        coords[f"client_effect_{o}"] = ["Intercept", "self_alliance_within"]
+    corr = np.broadcast_to(np.eye(4), (*shape, 4, 4)).copy()
+    corr[..., 2, 0] = corr[..., 0, 2] = 0.4 + 0.05 * rng.normal(size=shape)
+    corr[..., 3, 1] = corr[..., 1, 3] = -0.2 + 0.05 * rng.normal(size=shape)
+    residual = np.broadcast_to(np.eye(2), (*shape, 2, 2)).copy()
+    residual[..., 1, 0] = residual[..., 0, 1] = 0.3 + 0.02 * rng.normal(size=shape)
+    posterior["corr_client"], posterior["corr_residual"] = corr, residual
+    dims["corr_client"] = ["client_effect", "client_effect_bis"]
+    dims["corr_residual"] = ["outcome", "outcome_bis"]
+    coords.update(client_effect=effects, client_effect_bis=effects)
+    coords.update(outcome=outcomes, outcome_bis=outcomes)
+    idata = az.from_dict(posterior=posterior, dims=dims, coords=coords)
+    names = [*outcomes, *terms]
+    idata.add_groups(
+        constant_data=xr.Dataset(
+            {
+                "scaling_mean": ("variable", [3.0, 3.0, 5.8, 5.0]),
+                "scaling_sd": ("variable", [0.9, 0.6, 0.8, 1.1]),
+                "equation_outcome": ("equation", outcomes),
+            },
+            coords={"variable": names, "equation": [f"_{o}" for o in outcomes]},
+        )
+    )
+    return idata, outcomes
+
+
+def test_parameter_table_of_a_joint_model_lists_every_group_parameter():
+    """Per outcome: intercept, slopes on both scales, client SDs (one per effect), therapist
+    SD, residual SD, in that order and labelled without the outcome suffix; the
+    correlations across outcomes (lower triangle) under outcome 'joint'."""
+    idata, outcomes = _joint_fake()
+    table = parameter_table(idata, interval=0.9)
+    per_outcome = [
+        ("Intercept", "", "standardised"),
+        ("beta", "self_alliance", "standardised"),
+        ("beta", "self_alliance", "original"),
+        ("beta", "other_alliance", "standardised"),
+        ("beta", "other_alliance", "original"),
+        ("sd_client", "Intercept", "standardised"),
+        ("sd_client", "self_alliance_within", "standardised"),
+        ("sd_therapist", "", "standardised"),
+        ("sigma", "", "standardised"),
+    ]
+    expected = [(o, *row) for o in outcomes for row in per_outcome]
+    expected += [
+        ("joint", "corr_client", f"{a} ~ {b}", "standardised")
+        for i, a in enumerate(idata.posterior["client_effect"].values)
+        for b in idata.posterior["client_effect"].values[:i]
+    ]
+    expected += [("joint", "corr_residual", "isp_actions ~ isp_thoughts", "standardised")]
+    rows = table[["outcome", "parameter", "term", "scale"]]
+    assert [tuple(r) for r in rows.values.tolist()] == expected
+    post = idata.posterior
+    by = table.set_index(["outcome", "parameter", "term", "scale"]).sort_index()
+    sd = post["sd_client_isp_actions"].sel(client_effect_isp_actions="Intercept").values
+    row = by.loc[("isp_actions", "sd_client", "Intercept", "standardised")]
+    assert row["mean"] == pytest.approx(sd.mean()) and np.isnan(row["pd"])
+    assert row["lower"] == pytest.approx(np.quantile(sd, 0.05))
+    corr = post["corr_client"].values[..., 2, 0]
+    row = by.loc[("joint", "corr_client", "isp_actions/Intercept ~ isp_thoughts/Intercept")]
+    assert row["mean"].item() == pytest.approx(corr.mean())
+    assert row["upper"].item() == pytest.approx(np.quantile(corr, 0.95))
+    residual = by.loc[("joint", "corr_residual", "isp_actions ~ isp_thoughts", "standardised")]
+    assert residual["mean"] == pytest.approx(post["corr_residual"].values[..., 1, 0].mean())
+    slope = post["beta_isp_thoughts"].sel(term_isp_thoughts="other_alliance").values
+    original = by.loc[("isp_thoughts", "beta", "other_alliance", "original")]
+    assert original["mean"] == pytest.approx((slope * 0.9 / 1.1).mean())
+    assert original["pd"] == pytest.approx(max((slope > 0).mean(), (slope < 0).mean()))
+    sigma = by.loc[("isp_actions", "sigma", "", "standardised")]
+    assert sigma["mean"] == pytest.approx(post["sigma_isp_actions"].values.mean())
+
+
+def test_parameter_table_of_one_equation_with_slopes_cutpoints_and_nu():
+    """A regression whose client intercepts and slopes are correlated: SD rows per effect
+    and the correlation under the outcome itself; cutpoints numbered from 1 on the logit
+    scale; Student-t degrees of freedom last."""
+    idata = fake_fit(n_draws=200)
+    post = idata.posterior
+    rng = np.random.default_rng(5)
+    shape = (4, 200)
+    corr = np.broadcast_to(np.eye(2), (*shape, 2, 2)).copy()
+    corr[..., 1, 0] = corr[..., 0, 1] = 0.3 + 0.05 * rng.normal(size=shape)
+    effects = ["Intercept", "self_alliance_within"]
+    idata.posterior = post.assign(
+        sd_client=(("chain", "draw", "client_effect"), 0.4 + 0.02 * rng.random((*shape, 2))),
+        corr_client=(("chain", "draw", "client_effect", "client_effect_bis"), corr),
+        cutpoints=(("chain", "draw", "cut"), [-1.0, 0.5] + 0.1 * rng.normal(size=(*shape, 2))),
+        nu=(("chain", "draw"), 8 + rng.random(shape)),
+    ).assign_coords(client_effect=effects, client_effect_bis=effects)
+    table = parameter_table(idata, interval=0.95)
+    tail = table.iloc[7:][["outcome", "parameter", "term", "scale"]].values.tolist()
+    assert tail == [
+        ["isp_actions", "sd_client", "Intercept", "standardised"],
+        ["isp_actions", "sd_client", "self_alliance_within", "standardised"],
+        ["isp_actions", "sd_therapist", "", "standardised"],
+        ["isp_actions", "corr_client", "self_alliance_within ~ Intercept", "standardised"],
+        ["isp_actions", "cutpoints", "1", "logit"],
+        ["isp_actions", "cutpoints", "2", "logit"],
+        ["isp_actions", "sigma", "", "standardised"],
+        ["isp_actions", "nu", "", "standardised"],
+    ]
+    cut = table[table.parameter == "cutpoints"]
+    assert cut["mean"].tolist() == pytest.approx([-1.0, 0.5], abs=0.01)
+    assert table.loc[table.parameter == "corr_client", "mean"].item() == pytest.approx(
+        corr[..., 1, 0].mean()
+    )
+    assert table.loc[table.parameter == "nu", "lower"].item() == pytest.approx(
+        np.quantile(idata.posterior["nu"].values, 0.025)
+    )
+
+
+def test_prior_predictive_table_of_a_joint_model_reads_each_outcome():
+    """A joint model's observed variable holds both outcomes along ``outcome``: each row
+    counts its own outcome's draws against its own range."""
+    import arviz as az
+    import xarray as xr
+
+    from intersession.effects.parameters import observed_variable
+    from intersession.effects.prior_checks import prior_predictive_draws, prior_predictive_table
+
+    thoughts = np.linspace(0.0, 4.0, 200).reshape(1, 4, 50)  # 1/4 below 1: 0.0-4.0
+    actions = np.linspace(2.0, 7.0, 200).reshape(1, 4, 50)  # 2/5 above 5: 2.0-7.0
+    both = np.stack([thoughts, actions], axis=-1)
+    name = "isp_thoughts_and_isp_actions"
+    idata = az.from_dict(
+        prior_predictive={name: both},
+        observed_data={name: np.full((50, 2), 3.0)},
+        dims={name: ["obs_id", "outcome"]},
+        coords={"outcome": ["isp_thoughts", "isp_actions"]},
+    )
+    idata.add_groups(
+        constant_data=xr.Dataset(
+            {"equation_outcome": ("equation", ["isp_thoughts", "isp_actions"])},
+            coords={"equation": ["_isp_thoughts", "_isp_actions"]},
+        )
+    )
+    assert observed_variable(idata, "isp_actions") == (name, {"outcome": ["isp_actions"]})
+    with pytest.raises(KeyError, match="no observed variable holds progress"):
+        observed_variable(idata, "progress")
+    np.testing.assert_array_equal(
+        np.sort(prior_predictive_draws(idata, "isp_actions")), np.sort(actions.ravel())
+    )
+    table = prior_predictive_table(
+        idata, {"isp_thoughts": (1.0, 5.0), "isp_actions": (1.0, 5.0)}
+    ).set_index("outcome")
+    assert table.index.tolist() == ["isp_thoughts", "isp_actions"]
+    assert table.loc["isp_thoughts", "share_below"] == pytest.approx(np.mean(thoughts < 1))
+    assert table.loc["isp_thoughts", "share_above"] == 0
+    assert table.loc["isp_actions", "share_above"] == pytest.approx(np.mean(actions > 5))
+    assert table.loc["isp_actions", "share_outside"] == pytest.approx(np.mean(actions > 5))
+    assert table.loc["isp_actions", "q05"] == pytest.approx(np.quantile(actions, 0.05))
+    assert table.loc["isp_actions", "q95"] == pytest.approx(np.quantile(actions, 0.95))
+    assert table.loc["isp_thoughts", "q50"] == pytest.approx(2.0, abs=0.02)
+    assert list(table.reset_index().columns) == [
+        "outcome", "low", "high", "share_below", "share_above", "share_outside",
+        "q05", "q50", "q95",
+    ]  # fmt: skip
