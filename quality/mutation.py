@@ -2,14 +2,10 @@
 
 One command (README, "Tests"):
 
-    .venv/bin/python quality/mutation.py                     # the core modules, working tree
+    .venv/bin/python quality/mutation.py                     # effects/ and checks/, working tree
+    .venv/bin/python quality/mutation.py --modules model/regression.py --label after-model
     .venv/bin/python quality/mutation.py --ref main --label before
     .venv/bin/python quality/mutation.py --modules effects/slopes.py --timeout 600
-    .venv/bin/python quality/mutation.py --rerun quality/results/mutation-before.json
-
-``--rerun`` tests again only the mutants that survived a previous run (by name; the
-functions changed since then are mutated afresh) and carries over that run's kills: a
-mutant killed by the old tests is killed by the new ones, which only add assertions.
 
 mutmut (3.x) rewrites each function of a module into variants with one small change (an
 operator, a constant, a dropped argument) and runs the tests that execute that function
@@ -25,10 +21,8 @@ and every surviving mutant (its diff) go to ``quality/results/mutation-<label>.m
 from __future__ import annotations
 
 import argparse
-import fnmatch
 import io
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -47,24 +41,40 @@ CORE = [
     "effects/sensitivity.py",
     "effects/prior_checks.py",
     "checks/diagnostics.py",
-    "model/regression.py",
 ]
+#: Run on its own (``--modules model/regression.py``): its tests build models.
+MODEL = ["model/regression.py"]
 STAGED = ["tests", "models", "data", "config", "pyproject.toml"]
-#: Test files of the statistical core (the data layer's and the project's are left out:
-#: they never run this code, and the project checks need the whole checkout).
+#: Fast test files of the statistical core, none of which samples a posterior: the data
+#: layer's and the project's tests never run this code, and the tests that sample
+#: (test_inference, test_loo, test_calibration) take 10-60 s each, which a mutant that
+#: survives would pay for every test that covers it.
 TESTS = [
     "test_slopes.py",
     "test_effects.py",
     "test_mediation.py",
     "test_diagnostics.py",
     "test_sensitivity.py",
-    "test_model.py",
-    "test_inference.py",
-    "test_loo.py",
     "test_figures.py",
     "test_report_text.py",
-    "test_calibration.py",
-    "test_hostile_inputs.py",
+]
+#: Model-building tests (no sampling), added when model/regression.py is mutated.
+MODEL_TESTS = ["test_model.py"]
+#: Functions of model/regression.py mutated: the data preparation (rows, centring,
+#: standardisation, design matrix, prior choice). The graph-building functions (group
+#: effects, equations) are checked by tests that compile or sample models: minutes per
+#: surviving mutant.
+REGRESSION = [
+    "complete_cases",
+    "_decompose",
+    "_identify_groups",
+    "_within",
+    "base_term",
+    "prepare_data",
+    "outcome_range",
+    "ordinal_categories",
+    "design_matrix",
+    "slope_priors",
 ]
 FAST = ["-m", "not slow and not e2e", "-p", "no:cacheprovider", "-q", "-x"]
 
@@ -91,9 +101,13 @@ def stage(ref: str | None, into: Path) -> None:
         shutil.rmtree(cache)
 
 
+def test_files(modules: list[str]) -> list[str]:
+    return TESTS + (MODEL_TESTS if set(MODEL) & set(modules) else [])
+
+
 def configure(into: Path, modules: list[str]) -> None:
     paths = [f"src/intersession/{m}" for m in modules]
-    tests = [f"tests/{t}" for t in TESTS if (into / "tests" / t).exists()]
+    tests = [f"tests/{t}" for t in test_files(modules) if (into / "tests" / t).exists()]
     with (into / "pyproject.toml").open("a") as f:
         f.write(
             "\n[tool.mutmut]\n"
@@ -114,21 +128,59 @@ def mutmut(into: Path, *args: str, timeout: float | None = None) -> str:
     return result.stdout + result.stderr
 
 
-def survivors(into: Path) -> list[dict]:
-    """Each surviving (or untested, timed-out) mutant with the lines it changed."""
-    listing = mutmut(into, "results")
-    pattern = r"^\s+(\S+__mutmut_\d+): (survived|no tests|timeout|suspicious)"
-    found = re.findall(pattern, listing, re.M)
-    rows = []
-    for name, status in found:
-        diff = mutmut(into, "show", name)
-        changed = [
-            line
-            for line in diff.splitlines()
-            if line[:1] in "+-" and not line.startswith(("+++", "---"))
-        ]
-        rows.append({"mutant": name, "status": status, "diff": changed})
-    return rows
+def patterns(modules: list[str]) -> list[str]:
+    """mutmut's names of the mutants to run: every function of a module, or the listed
+    functions of model/regression.py."""
+    names = []
+    for module in modules:
+        dotted = "intersession." + module.removesuffix(".py").replace("/", ".")
+        if module == "model/regression.py":
+            names += [f"{dotted}.x_{function}__mutmut_*" for function in REGRESSION]
+        else:
+            names.append(f"{dotted}.*")
+    return names
+
+
+#: Run in the scratch folder: the status and diff of every mutant that was run and not
+#: killed, in one process (``mutmut show`` per mutant takes a second each).
+_SURVIVORS = """
+import fnmatch, json, sys
+from mutmut.__main__ import (SourceFileMutationData, get_diff_for_mutant,
+    status_by_exit_code, walk_mutatable_files)
+names, rows, counts, killed = json.loads(sys.argv[1]), [], {}, []
+for path in walk_mutatable_files():
+    m = SourceFileMutationData(path=path)
+    m.load()
+    for name, code in m.exit_code_by_key.items():
+        if not any(fnmatch.fnmatch(name, n) for n in names):
+            continue
+        status = status_by_exit_code[code]
+        counts[status] = counts.get(status, 0) + 1
+        if status == "killed":
+            killed.append(name)
+        if status in ("survived", "no tests", "timeout", "suspicious"):
+            diff = get_diff_for_mutant(name, path=m.path)
+            changed = [line for line in diff.splitlines()
+                       if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+            rows.append({"mutant": name, "status": status, "diff": changed})
+json.dump({"counts": counts, "rows": rows, "killed": killed}, sys.stdout)
+"""
+
+
+def survivors(into: Path, names: list[str]) -> tuple[dict, list[dict], list[str]]:
+    """Counts by status of the mutants named, and each one not killed with its diff."""
+    result = subprocess.run(
+        [sys.executable, "-c", _SURVIVORS, json.dumps(names)],
+        cwd=into,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = json.loads(result.stdout)
+    counts = found["counts"]
+    counts["total"] = sum(counts.values())
+    counts["no_tests"] = counts.pop("no tests", 0)
+    return counts, found["rows"], sorted(found["killed"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -138,40 +190,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--label", default="after")
     parser.add_argument("--timeout", type=float, default=2400, help="seconds for the whole run")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
-    parser.add_argument("--rerun", type=Path, help="JSON of a previous run: its survivors only")
-    parser.add_argument("--changed", nargs="*", default=[], help="mutant name patterns to add")
     args = parser.parse_args(argv)
-    previous = json.loads(args.rerun.read_text()) if args.rerun else None
-    names = []
-    if previous:
-        args.modules = previous["modules"]
-        names = [row["mutant"] for row in previous["survivors"]] + args.changed
+    names = patterns(args.modules)
     work = Path(tempfile.mkdtemp(prefix="intersession-mutation-"))
     stage(args.ref, work)
     configure(work, args.modules)
     start = time.perf_counter()
     try:
-        log = mutmut(work, "run", "--max-children", "1", *names, timeout=args.timeout)
+        log = mutmut(work, "run", "--max-children", "2", *names, timeout=args.timeout)
         finished = True
     except subprocess.TimeoutExpired:
         log, finished = "", False
     seconds = time.perf_counter() - start
-    mutmut(work, "export-cicd-stats")
-    stats_file = work / "mutants" / "mutmut-cicd-stats.json"
-    stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
-    left = survivors(work)
-    if previous:  # mutmut tallies every mutant it knows; count only those run again
-        stats = rerun_stats(previous, names, left)
+    stats, left, killed = survivors(work, names)
     tested = stats.get("killed", 0) + stats.get("survived", 0)
     record = {
         "label": args.label,
         "ref": args.ref or "working tree",
         "modules": args.modules,
+        "tests": test_files(args.modules),
         "finished": finished,
         "seconds": round(seconds),
         "stats": stats,
         "kill_rate": round(stats.get("killed", 0) / tested, 4) if tested else None,
         "survivors": left,
+        "killed": killed,
     }
     out = ROOT / "quality" / "results"
     out.mkdir(parents=True, exist_ok=True)
@@ -187,31 +230,20 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def rerun_stats(previous: dict, names: list[str], left: list[dict]) -> dict:
-    """Tally of a rerun: the previous run's kills, plus its survivors killed now."""
-    before = previous["stats"]
-    still = [row for row in left if any(fnmatch.fnmatch(row["mutant"], n) for n in names)]
-    rerun = len([row for row in previous["survivors"] if row["status"] == "survived"])
-    survived = len([row for row in still if row["status"] == "survived"])
-    return {
-        **before,
-        "killed": before["killed"] + rerun - survived,
-        "survived": survived,
-        "rerun": len(previous["survivors"]),
-    }
-
-
 def report(record: dict) -> str:
     s = record["stats"]
     lines = [
         f"# Mutation run '{record['label']}' ({record['ref']})",
         "",
-        f"mutmut over {', '.join(record['modules'])}; fast tier; "
+        f"mutmut over {', '.join(record['modules'])} (model/regression.py: "
+        f"{', '.join(REGRESSION)}); fast tests without sampling "
+        f"({', '.join(record['tests'])}); "
         f"{record['seconds']} s{'' if record['finished'] else ' (stopped by the timeout)'}.",
         "",
         f"- mutants: {s.get('total', 0)}; killed {s.get('killed', 0)}, survived "
         f"{s.get('survived', 0)}, no tests {s.get('no_tests', 0)}, timeout "
-        f"{s.get('timeout', 0)}, suspicious {s.get('suspicious', 0)}",
+        f"{s.get('timeout', 0)}, suspicious {s.get('suspicious', 0)}, not run (timeout of "
+        f"the whole run) {s.get('not checked', 0)}",
         f"- kill rate (killed / (killed + survived)): {record['kill_rate']}",
         "",
         "## Surviving mutants",

@@ -177,8 +177,8 @@ def test_many_groups_under_flat_priors_flag_nothing(tmp_path, default_codebook):
     assert (table["diagnosis"] == "none").all(), table
     assert table.loc["sd_therapist", "prior"] < THRESHOLD / 5
     assert table.loc["sd_therapist", "likelihood"] > 2 * THRESHOLD  # the data do inform it
-    offsets = stats.norm.logpdf(idata.posterior["z_therapist"]).sum("therapist")
-    with_offsets = idata.log_prior.assign(z_therapist=offsets)
+    z = idata.posterior["z_therapist"]
+    with_offsets = idata.log_prior.assign(z_therapist=z.copy(data=stats.norm.logpdf(z)))
     old = az.InferenceData(**{g: idata[g] for g in ("posterior", "log_likelihood")})
     old.add_groups(log_prior=with_offsets)
     with np.errstate(all="ignore"):
@@ -189,16 +189,16 @@ def test_many_groups_under_flat_priors_flag_nothing(tmp_path, default_codebook):
 @pytest.mark.slow
 def test_a_deliberately_conflicting_slope_prior_is_flagged(tmp_path, default_codebook):
     """The same study with the slopes' prior Normal(-1, 0.05) (true values 0.3 and 0.2, each
-    known to about 0.03 from the data): both slopes are a prior-data conflict, the
-    intercept and the SDs (flat priors) are not flagged."""
+    known to about 0.03 from the data): both slopes are a prior-data conflict. (The variance
+    parameters may be flagged too: slopes held away from the data leave variation that the
+    SDs absorb, so they move with the prior as well.)"""
     priors = {**diffuse(), "slopes": {"mu": -1.0, "sigma": 0.05}}
     idata = fit_with_priors(tmp_path, default_codebook, many_groups_scores(), priors)
     table = power_scaling_table(idata).set_index("parameter")
     for term in ("self_alliance", "other_alliance"):
         row = table.loc[f"beta[{term}]"]
         assert row["diagnosis"] == "prior-data conflict", row
-        assert row["prior"] > 2 * THRESHOLD
-    assert table.loc["sd_therapist", "diagnosis"] == "none"
+        assert row["prior"] > 2 * THRESHOLD and row["likelihood"] > 2 * THRESHOLD
 
 
 def test_diagnosis_at_the_threshold():
