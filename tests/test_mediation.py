@@ -122,6 +122,34 @@ def test_indirect_effects_at_both_levels_of_repeated_sessions():
         assert rows["mean"].iloc[2] == pytest.approx(plus.mean())
 
 
+def test_indirect_effects_default_to_95_percent_intervals_and_skip_levels_without_both_paths():
+    """The default interval is 95%; a level is reported only where the a path has the
+    predictor and the b path the mediator (a mediator split into within and between parts
+    beside a predictor that is not split has no such level): then the table is empty but
+    keeps its columns."""
+    from intersession.effects.mediation import COLUMNS
+
+    idata = fake_mediation_fit()
+    mediation = {
+        "predictor": "self_alliance",
+        "moderator": "other_alliance",
+        "mediator": "isp_actions",
+    }
+    table = indirect_effects(idata, mediation)
+    index = (
+        idata.posterior["beta_a"].sel(term_a="self_alliance:other_alliance")
+        * idata.posterior["beta_b"].sel(term_b="isp_actions")
+    ).values.ravel()
+    assert table["lower"].iloc[-1] == pytest.approx(np.quantile(index, 0.025))
+    assert table["upper"].iloc[-1] == pytest.approx(np.quantile(index, 0.975))
+    terms = idata.posterior["term_b"].values
+    idata.posterior = idata.posterior.assign_coords(
+        term_b=["isp_actions_within", "isp_actions_between", *terms[2:]]
+    )
+    empty = indirect_effects(idata, mediation)
+    assert empty.empty and list(empty.columns) == COLUMNS
+
+
 @pytest.mark.slow
 def test_moderated_mediation_is_recovered(default_codebook):
     """400 clients, bounded to 2 chains x 500 draws; the truth is the pseudo-true index
