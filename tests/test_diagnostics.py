@@ -114,3 +114,18 @@ def test_checks_pass_at_their_thresholds_and_fail_beyond():
     r_hat = shifted.loc["r_hat_max", "value"]
     assert shifted.loc["r_hat_max", "passed"] == (r_hat <= 1.01)
     assert np.isfinite(r_hat) and r_hat > 1.0
+
+
+def test_constant_correlation_diagonal_is_skipped_without_warnings():
+    """A correlation matrix's diagonal is 1 in every draw: no R-hat or ESS (0/0), left out
+    quietly (warnings are errors in the suite); the off-diagonal element is checked."""
+    import numpy as np
+
+    idata = fake_fit()
+    rng = np.random.default_rng(2)
+    corr = np.broadcast_to(np.eye(2), (4, 500, 2, 2)).copy()
+    corr[..., 0, 1] = corr[..., 1, 0] = 0.3 + 0.05 * rng.normal(size=(4, 500))
+    idata.posterior["corr_client"] = (("chain", "draw", "e", "e_bis"), corr)
+    table = diagnose(idata).set_index("check")
+    assert np.isfinite(table["value"].astype(float)).all()
+    assert table["passed"].all()
