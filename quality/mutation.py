@@ -40,6 +40,7 @@ CORE = [
     "effects/parameters.py",
     "effects/sensitivity.py",
     "effects/prior_checks.py",
+    "effects/predictions.py",
     "checks/diagnostics.py",
 ]
 #: Run on its own (``--modules model/regression.py``): its tests build models.
