@@ -340,3 +340,42 @@ def test_prior_predictive_table_of_a_joint_model_reads_each_outcome():
         "outcome", "low", "high", "share_below", "share_above", "share_outside",
         "q05", "q50", "q95",
     ]  # fmt: skip
+
+
+def test_predicted_lines_of_each_path_of_a_mediation_fit():
+    """Both equations have an interaction; the b path's line is in progress units (mean
+    4.0, SD 1.3), with the mediator at its mean (z = 0); bands are equal-tailed; grid from
+    the lowest to the highest observed focal value. Ordinal equations (no intercept) and
+    three-way terms give no line."""
+    from tests.fakes import fake_mediation_fit
+
+    idata = fake_mediation_fit()
+    assert interaction_terms(idata) == [
+        ("_a", "isp_actions", "self_alliance", "other_alliance"),
+        ("_b", "progress", "self_alliance", "other_alliance"),
+    ]
+    lines = predicted_lines(
+        idata, "self_alliance", "other_alliance", suffix="_b", outcome="progress", n_grid=3
+    )
+    assert len(lines) == 9 and set(lines["outcome"]) == {"progress"}
+    x = idata.constant_data["X_b"].sel(term_b="self_alliance").values * 0.8 + 5.8
+    assert lines["focal_value"].iloc[0] == pytest.approx(x.min())
+    assert lines["focal_value"].iloc[2] == pytest.approx(x.max())
+    post = idata.posterior
+    b = post["beta_b"].values.reshape(-1, 4)  # isp_actions, self, other, self:other
+    a0 = post["Intercept_b"].values.ravel()
+    row = lines[lines.moderator_level == "-1 SD"].iloc[2]
+    z = (row["focal_value"] - 5.8) / 0.8
+    mu = 4.0 + 1.3 * (a0 + b[:, 1] * z - b[:, 2] - b[:, 3] * z)
+    assert row["moderator_value"] == pytest.approx(5.0 - 1.1)
+    assert row["mean"] == pytest.approx(mu.mean())
+    assert row["upper"] == pytest.approx(np.quantile(mu, 0.975))
+    assert row["lower"] == pytest.approx(np.quantile(mu, 0.025))
+    default = predicted_lines(idata, "self_alliance", "other_alliance", suffix="_a")
+    assert len(default) == 3 * 40 and set(default["outcome"]) == {"isp_actions"}
+    ordinal = fake_fit()
+    ordinal.posterior = ordinal.posterior.drop_vars("Intercept")
+    assert interaction_terms(ordinal) == []
+    three = fake_fit()
+    three.posterior = three.posterior.assign_coords(term=["a", "a:b", "a:b:c"])
+    assert interaction_terms(three) == [("", "isp_actions", "a", "b")]
