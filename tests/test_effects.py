@@ -16,6 +16,25 @@ def test_probability_of_direction():
     assert probability_of_direction(np.array([1, 2, -1, 3])) == 0.75
     assert probability_of_direction(np.array([-1, -2, -1, 3])) == 0.75
     assert probability_of_direction(np.ones(10)) == 1.0
+    assert probability_of_direction(np.array([0.0, 0.0, 1.0])) == pytest.approx(1 / 3)
+    assert probability_of_direction(np.array([[0.0, -1.0], [-2.0, 0.0]])) == 0.5
+
+
+def test_equations_of_a_fit_without_recorded_equations():
+    """Older or minimal fits: one equation, named after the observed variable."""
+    import arviz as az
+
+    from intersession.effects.parameters import equations, outcome_name, scaling
+
+    bare = az.from_dict(posterior={"beta": np.zeros((1, 5))}, observed_data={"y": np.ones(3)})
+    assert outcome_name(bare) == "y" and equations(bare) == [("", "y")]
+    idata = fake_fit()
+    assert equations(idata) == [("", "isp_actions")]
+    assert scaling(idata) == {
+        "isp_actions": (3.0, 0.6),
+        "self_alliance": (5.8, 0.8),
+        "other_alliance": (5.0, 1.1),
+    }
 
 
 def test_original_scale_slopes_use_outcome_and_predictor_sds():
