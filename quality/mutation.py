@@ -191,7 +191,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--label", default="after")
     parser.add_argument("--timeout", type=float, default=2400, help="seconds for the whole run")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument("--compare", nargs=2, metavar=("BEFORE", "AFTER"), help="labels")
     args = parser.parse_args(argv)
+    if args.compare:
+        print(compare(*args.compare))
+        return 0
     names = patterns(args.modules)
     work = Path(tempfile.mkdtemp(prefix="intersession-mutation-"))
     stage(args.ref, work)
@@ -229,6 +233,40 @@ def main(argv: list[str] | None = None) -> int:
     else:
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def per_module(record: dict) -> dict[str, tuple[int, int]]:
+    """Killed and surviving mutants per module, from a run's record."""
+    counts: dict[str, list[int]] = {}
+    for name in record["killed"]:
+        counts.setdefault(name.rsplit(".", 1)[0], [0, 0])[0] += 1
+    for row in record["survivors"]:
+        if row["status"] == "survived":
+            counts.setdefault(row["mutant"].rsplit(".", 1)[0], [0, 0])[1] += 1
+    return {module: (k, s) for module, (k, s) in sorted(counts.items())}
+
+
+def compare(before: str, after: str) -> str:
+    """Markdown table of kill rates per module, before and after."""
+    out = ROOT / "quality" / "results"
+    runs = [json.loads((out / f"mutation-{label}.json").read_text()) for label in (before, after)]
+    tables = [per_module(r) for r in runs]
+    lines = [
+        f"| module | {before}: killed / survived | rate | {after}: killed / survived | rate |",
+        "|---|---|---|---|---|",
+    ]
+    for module in sorted(set(tables[0]) | set(tables[1])):
+        cells = []
+        for table in tables:
+            k, s = table.get(module, (0, 0))
+            cells += [f"{k} / {s}", f"{k / (k + s):.1%}" if k + s else "-"]
+        lines.append(f"| {module.removeprefix('intersession.')} | " + " | ".join(cells) + " |")
+    totals = []
+    for r in runs:
+        k, s = r["stats"].get("killed", 0), r["stats"].get("survived", 0)
+        totals += [f"{k} / {s}", f"{k / (k + s):.1%}" if k + s else "-"]
+    lines.append("| **all** | " + " | ".join(totals) + " |")
+    return "\n".join(lines)
 
 
 def report(record: dict) -> str:
