@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--modules", nargs="+", default=CORE, help="paths under intersession/")
     parser.add_argument("--ref", help="take package and tests from this git ref")
     parser.add_argument("--label", default="after")
-    parser.add_argument("--timeout", type=float, default=2400, help="seconds for the whole run")
+    parser.add_argument("--timeout", type=float, default=330, help="seconds for the whole run")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     parser.add_argument("--compare", nargs=2, metavar=("BEFORE", "AFTER"), help="labels")
     args = parser.parse_args(argv)
