@@ -244,11 +244,6 @@ def test_group_sds_and_correlation_are_recovered_with_bounded_widths(tmp_path, d
         ),
         "therapist SD": (post["sd_therapist"], u_therapist.std(ddof=1) / sd_y, 0.25),
         "residual SD": (post["sigma"], residual.std(ddof=1) / sd_y, 0.08),
-        "within slope": (
-            post["beta"].sel(term="self_alliance_within"),
-            0.4 * sd_within / sd_y,
-            0.2,
-        ),
     }
     for name, (draws, value, width) in truths.items():
         lower, upper = np.quantile(draws.values.ravel(), [0.025, 0.975])
