@@ -114,19 +114,58 @@ def hang_guard(seconds: int = HANG_S):
         signal.signal(signal.SIGALRM, previous)
 
 
+class Outcome:
+    """Whether the case ran to the end (then its outputs are checked) or was refused."""
+
+    succeeded = False
+
+
 @contextlib.contextmanager
 def refused_or_fine(*names: str):
     """Run a case: it may succeed or raise an InputError whose message names one of
-    ``names`` (a file or a key); nothing else, and no code from the input runs."""
+    ``names`` (a file or a key); nothing else, and no code from the input runs. A case that
+    succeeds says so in the yielded :class:`Outcome`, and its test checks what it wrote."""
     CANARY.unlink(missing_ok=True)
+    outcome = Outcome()
     try:
         with hang_guard():
-            yield
+            yield outcome
+        outcome.succeeded = True
     except InputError as err:
         message = str(err)
         assert message.strip() and "Traceback" not in message
         assert any(name in message for name in names), message
     assert not CANARY.exists(), "input text was run as code"
+
+
+def assert_items_within_ranges(items_csv: Path, codebook) -> None:
+    """Validated items: one column per item of the codebook, every value a number within
+    its instrument's range or empty (a missing code)."""
+    import pandas as pd
+
+    items = pd.read_csv(items_csv)
+    for instrument in codebook.instruments.values():
+        for column in instrument.columns:
+            values = pd.to_numeric(items[column], errors="raise").dropna()
+            assert values.between(instrument.low, instrument.high).all(), column
+
+
+def assert_scores_are_sane(out: Path, codebook) -> None:
+    """Scores: one row per validated row, each score within its instrument's range or
+    empty; reliabilities between -1 and 1 where given; no error among the problems."""
+    import pandas as pd
+
+    problems = pd.read_csv(out / "problems.csv")
+    assert "error" not in set(problems["severity"].str.lower()), problems
+    items, scores = pd.read_csv(out / "items.csv"), pd.read_csv(out / "scores.csv")
+    assert len(scores) == len(items)
+    for name, instrument in codebook.instruments.items():
+        values = scores[name].dropna()
+        assert values.between(instrument.low, instrument.high).all(), name
+    reliability = pd.read_csv(out / "reliability.csv")
+    for column in ("alpha", "omega"):
+        values = reliability[column].dropna()
+        assert (values <= 1).all(), reliability
 
 
 def files_under(folder: Path) -> set[str]:
@@ -172,7 +211,7 @@ def test_any_study_file_validates_and_scores_or_is_refused_by_name(table):
         data = folder / "study.csv"
         data.write_text(table, encoding="utf-8")
         out = folder / "out"
-        with refused_or_fine(str(data)):
+        with refused_or_fine(str(data)) as outcome:
             steps.validate(
                 str(data),
                 str(DEFAULT_STUDY / "codebook.yaml"),
@@ -188,6 +227,11 @@ def test_any_study_file_validates_and_scores_or_is_refused_by_name(table):
             )
         outputs = ("items.csv", "problems.csv", "source.json", "scores.csv", "reliability.csv")
         assert files_under(folder) <= {"study.csv"} | {f"out/{name}" for name in outputs}
+        if outcome.succeeded:
+            assert files_under(folder) == {"study.csv"} | {f"out/{name}" for name in outputs}
+            codebook = load_codebook(DEFAULT_STUDY / "codebook.yaml")
+            assert_items_within_ranges(out / "items.csv", codebook)
+            assert_scores_are_sane(out, codebook)
 
 
 def test_a_million_columns_are_refused_before_parsing(tmp_path):
@@ -261,9 +305,11 @@ def test_any_codebook_loads_and_validates_the_study_or_is_refused_by_name(doc):
         path = Path(folder) / "codebook.yaml"
         dump(doc, path)
         data = str(DEFAULT_STUDY / "study.csv")
-        with refused_or_fine(str(path), data):
-            load_codebook(path)
+        with refused_or_fine(str(path), data) as outcome:
+            codebook = load_codebook(path)
             steps.validate(data, str(path), f"{folder}/out/items.csv", f"{folder}/out/problems.csv")
+        if outcome.succeeded:
+            assert_items_within_ranges(Path(folder) / "out" / "items.csv", codebook)
 
 
 @CASES
@@ -314,8 +360,28 @@ def test_any_model_declaration_builds_its_data_or_is_refused_by_name(
         for prior_set in (ROOT / "models" / "priors").glob("*.yaml"):
             (models / "priors" / prior_set.name).write_bytes(prior_set.read_bytes())
         dump(doc, models / "m.yaml")
-        with refused_or_fine(str(models / "m.yaml"), str(models / "priors")):
-            prepare(load_model(models, "m", default_codebook), default_scores)
+        with refused_or_fine(str(models / "m.yaml"), str(models / "priors")) as outcome:
+            spec = load_model(models, "m", default_codebook)
+            equations = prepare(spec, default_scores)
+        if outcome.succeeded:
+            assert_model_data_is_sane(equations)
+
+
+def assert_model_data_is_sane(equations) -> None:
+    """Prepared data: complete rows (no more than the study has), at least one term, every
+    term's predictors present and varying, each kept group level with 10 or more units."""
+    from intersession.model.regression import MIN_GROUP_LEVELS
+
+    for equation, data, _ in equations:
+        frame = data.frame
+        assert 0 < len(frame) <= 81
+        used = [equation.outcome, *(p for t in data.terms for p in t.split(":"))]
+        assert not frame[used].isna().any().any()
+        assert all(sd > 0 for _, sd in data.scaling.values())
+        assert set(used) <= set(data.scaling)
+        for group in data.groups:
+            assert frame[group.level].nunique() >= MIN_GROUP_LEVELS
+        assert len(frame) + sum(data.excluded.values()) == 81
 
 
 @CASES

@@ -47,6 +47,8 @@ def test_backend_stores_every_group(make_model, backend):
     }
     assert idata.posterior.sizes == {"chain": 2, "draw": 100, "term": 3, "therapist": 10}
     assert idata.prior.sizes["draw"] == 20
+    # the priors a user chose, not the non-centred offsets' standard normals (issue 19)
+    assert set(idata.log_prior.data_vars) == {"Intercept", "beta", "sd_therapist", "sigma"}
     assert idata.log_likelihood["isp_actions"].shape == (2, 100, 81)
     table = diagnose(idata)
     assert table["check"].size == 6  # both backends' tree-depth statistics are found

@@ -136,13 +136,19 @@ def test_compare_table_ranks_by_elpd_and_weights_sum_to_one(
         default_codebook,
     )
     null = sample(build(spec, prepare(spec, outlier_scores)), BOUNDED_SAMPLER, seed=11, cores=2)
-    results = {
-        "declared": loo.psis_loo(idata, "isp_thoughts"),
+    results = {  # the worse model first: the table must reorder them
         "null": loo.psis_loo(null, "isp_thoughts"),
+        "declared": loo.psis_loo(idata, "isp_thoughts"),
     }
+    elpd = {name: float(r.elpd) for name, r in results.items()}
     table = loo.compare_table("m", results)
     assert list(table.columns) == loo.COMPARE_COLUMNS
+    best, worst = sorted(elpd, key=elpd.get, reverse=True)
+    assert (best, worst) == ("declared", "null")  # ELPD -25.2 against -29.0
+    assert table["variant"].tolist() == [best, worst]
     assert table["rank"].tolist() == [0, 1]
-    assert table["elpd_diff"].iloc[0] == 0
+    assert table["elpd"].tolist() == pytest.approx([elpd[best], elpd[worst]])
+    assert table["elpd_diff"].tolist() == pytest.approx([0, elpd[best] - elpd[worst]])
+    assert table["dse"].iloc[1] > 0
     assert table["weight"].sum() == pytest.approx(1)
-    assert (table["elpd"].diff().dropna() <= 0).all()
+    assert table["weight"].iloc[0] > table["weight"].iloc[1]

@@ -15,7 +15,7 @@ from intersession.model.regression import build_equations
 from intersession.model.truth import least_squares
 from intersession.schema import DeclarationError
 from tests.conftest import BOUNDED_SAMPLER, ROOT
-from tests.fakes import fake_fit, with_parameter_map
+from tests.fakes import fake_mediation_fit, with_parameter_map
 
 
 def scores_of(codebook, design, seed):
@@ -59,34 +59,95 @@ def test_mediation_cannot_also_have_predictors(tmp_path, default_codebook):
 
 
 def test_indirect_effects_from_known_paths():
-    idata = fake_fit()
+    """The fake's a path (self 0.4, self x other 0.25) and b path (isp_actions 0.6) have
+    their own draws: (a_x + a_xw w) b_m at w = -1, 0, 1 is about 0.09, 0.24, 0.39 and the
+    index a_xw b_m about 0.15; any other pairing of the paths' coefficients gives other
+    numbers."""
+    idata = fake_mediation_fit()
     post = idata.posterior
-    post["beta_a"] = post["beta"].rename(term="term_a")
-    b = (
-        post["beta"]
-        .rename(term="term_b")
-        .assign_coords(term_b=["isp_actions", "self_alliance", "other_alliance"])
-    )
-    post["beta_b"] = b
     mediation = {
         "predictor": "self_alliance",
         "moderator": "other_alliance",
         "mediator": "isp_actions",
     }
-    with_parameter_map(idata, [("_a", "isp_actions"), ("_b", "progress")])
     table = indirect_effects(idata, mediation, 0.9)
+    assert table[["effect", "level", "moderator_level"]].values.tolist() == [
+        ["indirect", "all", "-1 SD"],
+        ["indirect", "all", "mean"],
+        ["indirect", "all", "+1 SD"],
+        ["index of moderated mediation", "all", ""],
+    ]
     a_x = post["beta_a"].sel(term_a="self_alliance").values.ravel()
     a_xw = post["beta_a"].sel(term_a="self_alliance:other_alliance").values.ravel()
-    b_m = b.sel(term_b="isp_actions").values.ravel()
-    assert table["mean"].tolist() == pytest.approx(
-        [
-            ((a_x - a_xw) * b_m).mean(),
-            (a_x * b_m).mean(),
-            ((a_x + a_xw) * b_m).mean(),
-            (a_xw * b_m).mean(),
-        ]
+    b_m = post["beta_b"].sel(term_b="isp_actions").values.ravel()
+    expected = [(a_x - a_xw) * b_m, a_x * b_m, (a_x + a_xw) * b_m, a_xw * b_m]
+    assert table["mean"].tolist() == pytest.approx([e.mean() for e in expected])
+    assert table["sd"].tolist() == pytest.approx([e.std(ddof=1) for e in expected])
+    assert table["lower"].tolist() == pytest.approx([np.quantile(e, 0.05) for e in expected])
+    assert table["upper"].tolist() == pytest.approx([np.quantile(e, 0.95) for e in expected])
+    assert table["mean"].tolist() == pytest.approx([0.09, 0.24, 0.39, 0.15], abs=0.01)
+    assert table["pd"].tolist() == pytest.approx([np.mean(e > 0) for e in expected])
+
+
+def test_indirect_effects_at_both_levels_of_repeated_sessions():
+    """With repeated sessions the paths are split into within and between parts; each level
+    pairs its own a and b coefficients."""
+    idata = fake_mediation_fit()
+    post = idata.posterior
+    a_terms = [
+        "self_alliance_within",
+        "self_alliance_between",
+        "self_alliance_within:other_alliance_within",
+        "self_alliance_between:other_alliance_between",
+    ]
+    b_terms = ["isp_actions_within", "isp_actions_between"]
+    a = np.stack([post["beta_a"].values[..., i % 3] * (1 + i) for i in range(4)], axis=-1)
+    b = np.stack([post["beta_b"].values[..., 0], 0.5 * post["beta_b"].values[..., 1]], axis=-1)
+    post = post.drop_vars(["beta_a", "beta_b"]).drop_dims(["term_a", "term_b"])
+    post["beta_a"] = (("chain", "draw", "term_a"), a)
+    post["beta_b"] = (("chain", "draw", "term_b"), b)
+    idata.posterior = post.assign_coords(term_a=a_terms, term_b=b_terms)
+    mediation = {
+        "predictor": "self_alliance",
+        "moderator": "other_alliance",
+        "mediator": "isp_actions",
+    }
+    table = indirect_effects(idata, mediation, 0.95)
+    assert table["level"].tolist() == ["within"] * 4 + ["between"] * 4
+    for level, (x, xw, m) in {"within": (0, 2, 0), "between": (1, 3, 1)}.items():
+        rows = table[table["level"] == level]
+        index = (a[..., xw] * b[..., m]).ravel()
+        assert rows["mean"].iloc[-1] == pytest.approx(index.mean())
+        plus = ((a[..., x] + a[..., xw]) * b[..., m]).ravel()
+        assert rows["mean"].iloc[2] == pytest.approx(plus.mean())
+
+
+def test_indirect_effects_default_to_95_percent_intervals_and_skip_levels_without_both_paths():
+    """The default interval is 95%; a level is reported only where the a path has the
+    predictor and the b path the mediator (a mediator split into within and between parts
+    beside a predictor that is not split has no such level): then the table is empty but
+    keeps its columns."""
+    from intersession.effects.mediation import COLUMNS
+
+    idata = fake_mediation_fit()
+    mediation = {
+        "predictor": "self_alliance",
+        "moderator": "other_alliance",
+        "mediator": "isp_actions",
+    }
+    table = indirect_effects(idata, mediation)
+    index = (
+        idata.posterior["beta_a"].sel(term_a="self_alliance:other_alliance")
+        * idata.posterior["beta_b"].sel(term_b="isp_actions")
+    ).values.ravel()
+    assert table["lower"].iloc[-1] == pytest.approx(np.quantile(index, 0.025))
+    assert table["upper"].iloc[-1] == pytest.approx(np.quantile(index, 0.975))
+    terms = idata.posterior["term_b"].values
+    idata.posterior = idata.posterior.assign_coords(
+        term_b=["isp_actions_within", "isp_actions_between", *terms[2:]]
     )
-    assert table["upper"].iloc[3] == pytest.approx(np.quantile(a_xw * b_m, 0.95))
+    empty = indirect_effects(idata, mediation)
+    assert empty.empty and list(empty.columns) == COLUMNS
 
 
 @pytest.mark.slow

@@ -572,3 +572,30 @@ def test_every_equation_checks_priors_against_its_own_outcomes_range(
     for equation, _, _ in prepare(spec, scores):
         instrument = default_codebook.instruments[equation.outcome]
         assert outcome_range(equation) == (instrument.low, instrument.high), equation.outcome
+
+
+def test_pseudo_truth_agrees_with_a_hand_written_within_between_regression(
+    tmp_path, multisite_codebook
+):
+    """``model.truth`` (which reuses the model's centring and design matrix) gives the same
+    slopes and residual correlation as the recovery tests' hand-written code on the same
+    simulated scores: a centring or scaling bug in the model code would split them."""
+    from intersession.data.simulate import Design, GeneratingParameters
+    from intersession.model.truth import pseudo_truth
+    from tests.test_recovery import big_scores, hand_truth
+
+    design = Design(n_clients=100, n_therapists=10, n_sites=2, n_sessions=4)
+    params = GeneratingParameters(isp_residual_r=0.4, therapist_slope_sd=0.15)
+    formula = (
+        "mvbind(isp_thoughts, isp_actions) ~ self_alliance * other_alliance + (1 | client)"
+        " + (1 | therapist)"
+    )
+    spec = load_model(write_model(tmp_path, formula=formula), "m", multisite_codebook)
+    truth = pseudo_truth(spec, multisite_codebook, design, params, seed=3, factor=5)
+    slopes, corr = hand_truth(
+        big_scores(multisite_codebook, design, params, 3, factor=5), list(spec.outcomes)
+    )
+    for outcome, terms in slopes.items():
+        assert truth.beta[outcome] == pytest.approx(terms, abs=1e-9)
+    assert truth.residual_corr == pytest.approx(corr, abs=1e-9)
+    assert 0.15 < corr < 0.45 and slopes["isp_actions"]["self_alliance_between"] > 0.1

@@ -141,3 +141,10 @@ def test_parsing_the_workflow_imports_no_sampler_or_arviz():
     result = run(sys.executable, "-c", code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_ci_sets_ci_so_browser_and_cluster_tests_cannot_skip():
+    """The Chromium and SLURM tests skip without root unless CI is set; CI sets it itself."""
+    script = (ROOT / ".ci" / "run").read_text().splitlines()
+    test_line = next(i for i, line in enumerate(script) if "pytest" in line)
+    assert "export CI=true" in script[:test_line]

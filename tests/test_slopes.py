@@ -30,7 +30,7 @@ def closed_form_boundaries(mean, cov, threshold=0.95):
 
 
 def test_johnson_neyman_boundaries_match_the_closed_form_within_monte_carlo_error():
-    inter = interaction(n_draws=5000)  # 20,000 draws
+    inter = interaction(n_draws=2000)  # 8,000 draws: boundary MCSE about 0.04
     table = johnson_neyman(inter).set_index("region")
     negative_z, positive_z = closed_form_boundaries(MEAN, COV)  # about -2.35 and 0.81
     # other-alliance in original units: 5.0 + 1.1 z (the fake's scaling)
@@ -64,8 +64,13 @@ def test_simple_slopes_are_the_focal_slope_at_the_moderator_levels():
     assert std.loc["+1 SD", "lower"] == pytest.approx(np.quantile(draws, 0.05))
     assert std.loc["+1 SD", "in_rope"] == pytest.approx(np.mean(np.abs(draws) < 0.1))
     original = table[table.scale == "original"].set_index("moderator_level")
-    # outcome SD 0.8 per self-alliance SD 0.8: the same numbers
-    assert original.loc["mean", "mean"] == pytest.approx(std.loc["mean", "mean"])
+    # outcome SD 0.6 per self-alliance SD 0.8 (tests/fakes.py): 0.75 scale points per point
+    for level in ("-1 SD", "mean", "+1 SD", "6.1"):
+        for column in ("mean", "sd", "lower", "upper"):
+            expected = 0.75 * std.loc[level, column]
+            assert original.loc[level, column] == pytest.approx(expected), (level, column)
+        assert original.loc[level, "pd"] == std.loc[level, "pd"]
+    assert original.loc["+1 SD", "mean"] == pytest.approx(0.75 * (MEAN[0] + MEAN[1]), abs=0.02)
 
 
 def test_floodlight_probability_rises_with_a_positive_interaction():
@@ -73,7 +78,9 @@ def test_floodlight_probability_rises_with_a_positive_interaction():
     assert len(table) == 400
     assert table["p_positive"].iloc[0] < 0.1 and table["p_positive"].iloc[-1] > 0.95
     z = table["moderator_z"].to_numpy()
-    np.testing.assert_allclose(table["mean"], MEAN[0] + MEAN[1] * z, atol=0.02)
+    # original scale: outcome SD 0.6 per self-alliance SD 0.8
+    np.testing.assert_allclose(table["mean"], 0.75 * (MEAN[0] + MEAN[1] * z), atol=0.015)
+    np.testing.assert_allclose(table["moderator_value"], 5.0 + 1.1 * z)
     assert (table["lower"] <= table["mean"]).all() and (table["mean"] <= table["upper"]).all()
 
 
@@ -147,3 +154,68 @@ def test_johnson_neyman_of_a_fitted_fixed_effects_model_matches_the_classical_so
         assert abs(found[nearest] - value) < 4 * errors[nearest] + 0.05, (value, found)
         compared += 1
     assert compared == 2  # a negative and a positive region, both bounded inside the data
+
+
+def test_crossing_and_regions_on_a_hand_made_probability_curve():
+    """Linear interpolation between grid points, and runs of points at or beyond the
+    threshold: open at the grid's ends, bounded where the curve crosses inside."""
+    from intersession.effects.slopes import _crossing, _mcse, _regions
+
+    grid = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 5.0])
+    p = np.array([0.01, 0.03, 0.5, 0.9, 0.97, 0.99])
+    assert _crossing(grid, p, 3, 0.95) == pytest.approx(3 + 0.05 / 0.07)
+    assert _regions(grid, p, 0.95) == [
+        ("positive", pytest.approx(3 + 0.05 / 0.07), 5.0, True, False),
+        ("negative", 0.0, pytest.approx(1 + 0.02 / 0.47), False, True),
+    ]
+    assert _regions(grid, np.full(6, 0.5), 0.95) == []
+    inside = np.array([0.2, 0.96, 0.99, 0.96, 0.2, 0.2])
+    ((direction, lower, upper, lower_b, upper_b),) = _regions(grid, inside, 0.95)
+    assert (direction, lower_b, upper_b) == ("positive", True, True)
+    assert lower == pytest.approx(0.75 / 0.76) and upper == pytest.approx(3 + 0.01 / 0.76)
+    matches = [("positive", 1.0, 5.0), ("positive", 1.2, 5.0), ("positive", 0.9, 5.0)]
+    assert _mcse(matches, 1, True, 2.0) == pytest.approx(2.0 * np.std([1.0, 1.2, 0.9], ddof=1))
+    assert np.isnan(_mcse(matches, 1, False, 2.0))
+    assert np.isnan(_mcse(matches[:1], 1, True, 2.0))
+    assert _mcse(matches[:2], 1, True, 1.0) == pytest.approx(np.std([1.0, 1.2], ddof=1))
+
+
+def test_interaction_keeps_the_smaller_ess_and_floodlight_the_data_density():
+    """The boundary MCSE is inflated by the smaller ESS of the two coefficients; the
+    floodlight's density is a Gaussian KDE of the observed moderator (zero for a single
+    value); defaults are 95% intervals."""
+    import arviz as az
+
+    idata = fake_fit(beta=(MEAN[0], 0.3, MEAN[1]), n_draws=500, seed=1)
+    beta = idata.posterior["beta"].values
+    beta[..., 2] = np.repeat(beta[:, ::10, 2], 10, axis=1)  # sticky draws: low ESS
+    idata.posterior["beta"] = (("chain", "draw", "term"), beta)
+    inter = Interaction(idata, "", "isp_actions", "self_alliance", "other_alliance")
+    ess = [
+        float(az.ess(idata.posterior["beta"].sel(term=t).values))
+        for t in ("self_alliance", "self_alliance:other_alliance")
+    ]
+    assert inter.ess == pytest.approx(min(ess)) and min(ess) < 400 < max(ess)
+    table = floodlight(inter)
+    observed = inter.observed
+    grid = np.linspace(observed.min(), observed.max(), 400)
+    np.testing.assert_allclose(table["density"], stats.gaussian_kde(observed)(grid))
+    np.testing.assert_allclose(table["moderator_z"], (grid - 5.0) / 1.1)
+    draws = 0.75 * inter.slopes(inter.z_of(grid[[0]]))[:, 0]
+    assert table["lower"].iloc[0] == pytest.approx(np.quantile(draws, 0.025))
+    assert table["upper"].iloc[0] == pytest.approx(np.quantile(draws, 0.975))
+    assert table["p_positive"].iloc[0] == pytest.approx(np.mean(draws > 0))
+    assert table[["outcome", "focal", "moderator"]].iloc[0].tolist() == [
+        "isp_actions",
+        "self_alliance",
+        "other_alliance",
+    ]
+    slopes = simple_slopes(inter).set_index(["moderator_level", "scale"])
+    at_mean = inter.b_x
+    assert slopes.loc[("mean", "standardised"), "lower"] == pytest.approx(
+        np.quantile(at_mean, 0.025)
+    )
+    assert np.isnan(slopes["in_rope"]).all()  # no ROPE configured
+    inter.observed = np.array([5.0])
+    single = floodlight(inter)
+    assert (single["density"] == 0).all() and len(single) == 400

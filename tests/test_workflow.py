@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import arviz as az
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -84,14 +85,27 @@ def test_mediation_reports_indirect_effects_and_their_index(run):
 
 
 def test_joint_model_agrees_with_the_separate_models_and_adds_their_correlation(run):
-    """Same rows and predictors: the joint model's slopes are those of the two separate
-    models (within 0.1); its residual correlation is reported as a joint parameter."""
+    """Same rows and predictors, residuals simulated uncorrelated and group effects kept
+    apart at 10 therapists: the joint model's slopes are those of the two separate models
+    up to Monte Carlo error (4 combined MCSEs) plus a twentieth of a posterior SD; its
+    residual correlation is reported as a joint parameter."""
     table = pd.read_csv(results(run, "effects", "isp_joint", "parameters.csv"))
+    joint_fit = az.from_netcdf(results(run, "fits", "isp_joint.nc"))
+    for outcome in ("isp_thoughts", "isp_actions"):
+        separate_fit = az.from_netcdf(results(run, "fits", f"{outcome}.nc"))
+        mine = joint_fit.posterior[f"beta_{outcome}"].rename({f"term_{outcome}": "term"})
+        theirs = separate_fit.posterior["beta"]
+        mcse = np.hypot(
+            az.mcse(mine.to_dataset(name="b"))["b"], az.mcse(theirs.to_dataset(name="b"))["b"]
+        )
+        gap = abs(mine.mean(("chain", "draw")) - theirs.mean(("chain", "draw")))
+        allowed = 4 * mcse + 0.05 * theirs.std(("chain", "draw"))
+        assert (gap < allowed).all(), (outcome, gap.values, allowed.values)
+        assert float(allowed.max()) < 0.03  # about 0.3 posterior SD at most
     joint = table[(table.parameter == "beta") & (table.scale == "standardised")]
     for outcome in ("isp_thoughts", "isp_actions"):
-        separate = slopes(run, outcome)["mean"]
         mine = joint[joint.outcome == outcome].set_index("term")["mean"]
-        assert (mine - separate).abs().max() < 0.1, outcome
+        assert (mine - slopes(run, outcome)["mean"]).abs().max() < 0.03, outcome
     residual = table[table.parameter == "corr_residual"]
     assert residual["outcome"].tolist() == ["joint"]
     assert residual["term"].tolist() == ["isp_actions ~ isp_thoughts"]
@@ -126,10 +140,16 @@ def test_report_probes_the_interaction_and_drafts_the_text(run):
 def test_methods_checks_give_prior_predictive_shares_and_prior_sensitivity(run):
     prior = pd.read_csv(results(run, "effects", "isp_actions", "prior_predictive.csv")).iloc[0]
     assert (prior["low"], prior["high"]) == (1, 5)
-    assert 0 < prior["share_outside"] < 1
+    # Normal(0, 1) slopes and a Half-Normal(0, 1) residual SD on the standardised scale put
+    # about a quarter of ISP-actions (M 2.9, SD 0.8 on 1-5) outside its range, on both sides;
+    # draws left on the standardised scale would centre on 0 instead
+    assert 0.15 < prior["share_outside"] < 0.35
+    assert 0.05 < prior["share_below"] < 0.25 and 0.05 < prior["share_above"] < 0.25
+    assert 2.5 < prior["q50"] < 3.3 and prior["q05"] < 1 and prior["q95"] > 5
     sensitivity = pd.read_csv(results(run, "effects", "isp_actions", "sensitivity.csv"))
     betas = sensitivity[sensitivity["parameter"].str.startswith("beta[")]
     assert len(betas) == 3 and (betas["diagnosis"] == "none").all()  # the data dominate
+    assert (betas["likelihood"] > 0.05).all() and (betas["prior"] < 0.05).all()
     assert set(sensitivity["diagnosis"]) <= {"none", "prior-data conflict", "weak likelihood"}
     html = (run / "reports" / STUDY / "report.html").read_text()
     assert "<h2>Methods checks</h2>" in html and "Power-scaling sensitivity" in html
@@ -172,8 +192,13 @@ def test_loo_compares_the_declared_model_with_its_variant(run):
 
 
 def test_alliance_intervals_on_isp_thoughts_include_zero(run):
+    """ISP-thoughts were simulated without alliance effects: every interval includes 0, is
+    narrow (a prior-only posterior under Normal(0, 1) would be 3.9 wide) and centred near
+    0."""
     thoughts = slopes(run, "isp_thoughts")
     assert ((thoughts["lower"] < 0) & (thoughts["upper"] > 0)).all()
+    assert ((thoughts["upper"] - thoughts["lower"]) < 0.6).all()
+    assert (thoughts["mean"].abs() < 0.2).all() and (thoughts["sd"] < 0.15).all()
 
 
 @pytest.mark.parametrize("model", MODELS)

@@ -14,7 +14,10 @@ from dataclasses import asdict, dataclass
 from intersession.model.families import family as family_entry
 
 COEFFICIENTS, INTERCEPT, TERM, DESIGN, INDEX = "beta", "Intercept", "term", "X", "_index"
-GROUP_SD, CORRELATION, OFFSET = "sd_", "corr_", "z_"
+GROUP_SD, CORRELATION = "sd_", "corr_"
+#: Name prefix of the non-centred group offsets (standard normal by construction, part of
+#: the model's structure rather than a prior a user chose: power-scaling leaves them out).
+OFFSET = "z_"
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ from intersession.data.codebook import MIN_GROUP_LEVELS
 from intersession.errors import ModelDataError
 from intersession.model.declaration import GroupSpec, ModelSpec
 from intersession.model.families import Outcome, family
-from intersession.model.parameter_map import group_index
+from intersession.model.parameter_map import OFFSET, group_index
 
 MIN_SLOPE_LEVELS = 10
 WITHIN, BETWEEN = "_within", "_between"
@@ -238,14 +238,14 @@ def group_effects(
     if sum(sizes) == 1:
         name = f"sd_{level}{suffix}"
         sd = pm.HalfNormal(name, **prior_args(name, priors["group_sd"]))
-        offset = pm.Normal(f"z_{level}{suffix}", 0.0, 1.0, dims=level)
+        offset = pm.Normal(f"{OFFSET}{level}{suffix}", 0.0, 1.0, dims=level)
         return [(sd * offset)[index]]
     if not correlated:
         return [_uncorrelated_block(level, block, index, priors) for block in blocks]
     chol, corr, sds = lkj_cholesky(f"chol_{level}{suffix}", sum(sizes), priors, "group_sd")
     effect_dim = f"{level}_effect{suffix}"
     pm.Deterministic(f"corr_{level}{suffix}", corr, dims=(effect_dim, f"{effect_dim}_bis"))
-    offset = pm.Normal(f"z_{level}{suffix}", 0.0, 1.0, dims=(level, effect_dim))
+    offset = pm.Normal(f"{OFFSET}{level}{suffix}", 0.0, 1.0, dims=(level, effect_dim))
     effects = pm.math.dot(offset, chol.T)  # (units, all effects of the level)
     contributions, start = [], 0
     for (block_suffix, x, terms, slopes), size in zip(blocks, sizes, strict=True):
@@ -266,7 +266,7 @@ def _uncorrelated_block(level: str, block: tuple, index, priors: dict):
     effect_dim = f"{level}_effect{block_suffix}"
     name = f"sd_{level}{block_suffix}"
     sd = pm.HalfNormal(name, **prior_args(name, priors["group_sd"]), dims=effect_dim)
-    offset = pm.Normal(f"z_{level}{block_suffix}", 0.0, 1.0, dims=(level, effect_dim))
+    offset = pm.Normal(f"{OFFSET}{level}{block_suffix}", 0.0, 1.0, dims=(level, effect_dim))
     columns = [offset[:, k] * sd[k] for k in range(1 + len(slopes))]
     return _block_part(columns, index, x, terms, slopes)
 
