@@ -16,16 +16,24 @@ from intersession.model.parameter_map import parameter_map
 from intersession.provenance import PROVENANCE_ATTR
 
 
-def with_parameter_map(idata, equations=(("", "isp_actions"),), family="gaussian"):
-    """Store the parameter map of ``idata``'s posterior (equations as (suffix, outcome)),
-    as a fit's record holds it."""
+def with_parameter_map(idata, equations=(("", "isp_actions"),), family="gaussian", joint=None):
+    """Store the parameter map of ``idata``'s posterior (equations as (suffix, outcome);
+    ``joint``: the observed variable holding all outcomes), as a fit's record holds it."""
+    names = idata.posterior.data_vars if "posterior" in idata.groups() else []
     pmap = parameter_map(
         [
-            {"suffix": suffix, "outcome": outcome, "family": family, "observed": (outcome, None)}
+            {
+                "suffix": suffix,
+                "outcome": outcome,
+                "family": family,
+                "observed": (joint, {"outcome": [outcome]}) if joint else (outcome, None),
+            }
             for suffix, outcome in equations
         ],
-        idata.posterior.data_vars,
+        names,
     )
+    if "posterior" not in idata.groups():  # the record lives in the posterior's attributes
+        idata.add_groups(posterior={"placeholder": np.zeros((1, 1))})
     idata.posterior.attrs[PROVENANCE_ATTR] = json.dumps({"parameters": pmap.to_dict()})
     return idata
 

@@ -22,14 +22,10 @@ def test_probability_of_direction():
     assert probability_of_direction(np.array([[0.0, -1.0], [-2.0, 0.0]])) == 0.5
 
 
-def test_equations_of_a_fit_without_recorded_equations():
-    """Older or minimal fits: one equation, named after the observed variable."""
-    import arviz as az
+def test_equations_and_scaling_come_from_the_fit():
+    """The equations from the fit's parameter map, the scaling from its constant data."""
+    from intersession.effects.parameters import equations, scaling
 
-    from intersession.effects.parameters import equations, outcome_name, scaling
-
-    bare = az.from_dict(posterior={"beta": np.zeros((1, 5))}, observed_data={"y": np.ones(3)})
-    assert outcome_name(bare) == "y" and equations(bare) == [("", "y")]
     idata = fake_fit()
     assert equations(idata) == [("", "isp_actions")]
     assert scaling(idata) == {
@@ -176,6 +172,7 @@ def test_prior_predictive_of_the_declared_model_is_on_the_instrument_scale(
     data = prepare_data(spec, default_scores)
     with build_model(spec, data):
         idata = pm.sample_prior_predictive(draws=400, random_seed=1)
+    with_parameter_map(idata)
     row = prior_predictive_table(idata, {"isp_actions": outcome_range(spec)}).iloc[0]
     assert (row["low"], row["high"]) == (1, 5)
     assert 0.15 < row["share_outside"] < 0.35
@@ -225,12 +222,12 @@ def _joint_fake(seed=0):
             {
                 "scaling_mean": ("variable", [3.0, 3.0, 5.8, 5.0]),
                 "scaling_sd": ("variable", [0.9, 0.6, 0.8, 1.1]),
-                "equation_outcome": ("equation", outcomes),
             },
-            coords={"variable": names, "equation": [f"_{o}" for o in outcomes]},
+            coords={"variable": names},
         )
     )
-    return idata, outcomes
+    joint = "_and_".join(outcomes)
+    return with_parameter_map(idata, [(f"_{o}", o) for o in outcomes], joint=joint), outcomes
 
 
 def test_parameter_table_of_a_joint_model_lists_every_group_parameter():
@@ -280,9 +277,10 @@ def test_parameter_table_of_a_joint_model_lists_every_group_parameter():
 
 
 def test_parameter_table_of_one_equation_with_slopes_cutpoints_and_nu():
-    """A regression whose client intercepts and slopes are correlated: SD rows per effect
-    and the correlation under the outcome itself; cutpoints numbered from 1 on the logit
-    scale; Student-t degrees of freedom last."""
+    """A Student-t regression whose client intercepts and slopes are correlated: SD rows
+    per effect and the correlation under the outcome itself, then the family's auxiliary
+    parameters (residual SD, degrees of freedom); an ordinal one: no intercept, cutpoints
+    numbered from 1 on the logit scale."""
     idata = fake_fit(n_draws=200)
     post = idata.posterior
     rng = np.random.default_rng(5)
@@ -293,36 +291,39 @@ def test_parameter_table_of_one_equation_with_slopes_cutpoints_and_nu():
     idata.posterior = post.assign(
         sd_client=(("chain", "draw", "client_effect"), 0.4 + 0.02 * rng.random((*shape, 2))),
         corr_client=(("chain", "draw", "client_effect", "client_effect_bis"), corr),
-        cutpoints=(("chain", "draw", "cut"), [-1.0, 0.5] + 0.1 * rng.normal(size=(*shape, 2))),
         nu=(("chain", "draw"), 8 + rng.random(shape)),
     ).assign_coords(client_effect=effects, client_effect_bis=effects)
-    table = parameter_table(idata, interval=0.95)
+    table = parameter_table(with_parameter_map(idata, family="student_t"), interval=0.95)
     tail = table.iloc[7:][["outcome", "parameter", "term", "scale"]].values.tolist()
     assert tail == [
         ["isp_actions", "sd_client", "Intercept", "standardised"],
         ["isp_actions", "sd_client", "self_alliance_within", "standardised"],
         ["isp_actions", "sd_therapist", "", "standardised"],
         ["isp_actions", "corr_client", "self_alliance_within ~ Intercept", "standardised"],
-        ["isp_actions", "cutpoints", "1", "logit"],
-        ["isp_actions", "cutpoints", "2", "logit"],
         ["isp_actions", "sigma", "", "standardised"],
         ["isp_actions", "nu", "", "standardised"],
     ]
-    cut = table[table.parameter == "cutpoints"]
-    assert cut["mean"].tolist() == pytest.approx([-1.0, 0.5], abs=0.01)
     assert table.loc[table.parameter == "corr_client", "mean"].item() == pytest.approx(
         corr[..., 1, 0].mean()
     )
     assert table.loc[table.parameter == "nu", "lower"].item() == pytest.approx(
         np.quantile(idata.posterior["nu"].values, 0.025)
     )
+    ordinal = fake_fit(n_draws=200)
+    ordinal.posterior = ordinal.posterior.drop_vars(["Intercept", "sigma"]).assign(
+        cutpoints=(("chain", "draw", "cut"), [-1.0, 0.5] + 0.1 * rng.normal(size=(*shape, 2)))
+    )
+    table = parameter_table(with_parameter_map(ordinal, family="ordinal"), interval=0.95)
+    assert "Intercept" not in set(table["parameter"])
+    cut = table[table.parameter == "cutpoints"]
+    assert cut[["term", "scale"]].values.tolist() == [["1", "logit"], ["2", "logit"]]
+    assert cut["mean"].tolist() == pytest.approx([-1.0, 0.5], abs=0.01)
 
 
 def test_prior_predictive_table_of_a_joint_model_reads_each_outcome():
     """A joint model's observed variable holds both outcomes along ``outcome``: each row
     counts its own outcome's draws against its own range."""
     import arviz as az
-    import xarray as xr
 
     from intersession.effects.parameters import observed_variable
     from intersession.effects.prior_checks import prior_predictive_draws, prior_predictive_table
@@ -337,12 +338,8 @@ def test_prior_predictive_table_of_a_joint_model_reads_each_outcome():
         dims={name: ["obs_id", "outcome"]},
         coords={"outcome": ["isp_thoughts", "isp_actions"]},
     )
-    idata.add_groups(
-        constant_data=xr.Dataset(
-            {"equation_outcome": ("equation", ["isp_thoughts", "isp_actions"])},
-            coords={"equation": ["_isp_thoughts", "_isp_actions"]},
-        )
-    )
+    equations = [(f"_{o}", o) for o in ("isp_thoughts", "isp_actions")]
+    with_parameter_map(idata, equations, joint=name)
     assert observed_variable(idata, "isp_actions") == (name, {"outcome": ["isp_actions"]})
     with pytest.raises(KeyError, match="no observed variable holds progress"):
         observed_variable(idata, "progress")
@@ -399,7 +396,7 @@ def test_predicted_lines_of_each_path_of_a_mediation_fit():
     assert len(default) == 3 * 40 and set(default["outcome"]) == {"isp_actions"}
     ordinal = fake_fit()
     ordinal.posterior = ordinal.posterior.drop_vars("Intercept")
-    assert interaction_terms(ordinal) == []
+    assert interaction_terms(with_parameter_map(ordinal, family="ordinal")) == []
     three = fake_fit()
     three.posterior = three.posterior.assign_coords(term=["a", "a:b", "a:b:c"])
     assert interaction_terms(three) == [("", "isp_actions", "a", "b")]

@@ -21,6 +21,7 @@ from intersession.inference.fit import chosen_priors
 from intersession.model.build import build, prepare
 from intersession.model.declaration import load_model
 from tests.conftest import BOUNDED_SAMPLER, ROOT, write_model
+from tests.fakes import with_parameter_map
 
 
 def conjugate_fit(y, noise_sd, prior_mu, prior_sd, draws=4000, seed=0):
@@ -41,7 +42,7 @@ def conjugate_fit(y, noise_sd, prior_mu, prior_sd, draws=4000, seed=0):
         data={"Intercept": stats.norm.logpdf(mu, prior_mu, prior_sd)}
     )
     idata.add_groups(log_prior=log_prior)
-    return idata
+    return with_parameter_map(idata, [("", "y")])
 
 
 def sensitivity_of(idata) -> pd.Series:
@@ -156,7 +157,8 @@ def fit_with_priors(tmp_path, codebook, scores, priors: dict):
     formula = "isp_actions ~ self_alliance + other_alliance + (1 | therapist)"
     (tmp_path / "m.yaml").write_text(yaml.safe_dump({"formula": formula, "priors": "set"}))
     spec = load_model(tmp_path, "m", codebook)
-    return sample(build(spec, prepare(spec, scores)), BOUNDED_SAMPLER, seed=1, cores=2)
+    idata = sample(build(spec, prepare(spec, scores)), BOUNDED_SAMPLER, seed=1, cores=2)
+    return with_parameter_map(idata)
 
 
 def diffuse() -> dict:
@@ -212,9 +214,11 @@ def test_diagnosis_at_the_threshold():
     assert _diagnosis(0.0, 0.0) == "none"
 
 
-def test_only_population_and_variance_parameters_are_reported():
+@pytest.mark.parametrize("family", ["student_t", "ordinal"])
+def test_only_population_and_variance_parameters_are_reported(family):
     """Offsets (z_*), correlation matrices (constant diagonal) and Cholesky factors are not
-    rows; intercepts, slopes, SDs, sigma, nu and cutpoints are, one row per element."""
+    rows; intercepts, slopes, SDs and the family's auxiliary parameters (sigma and nu;
+    cutpoints) are, one row per element."""
     idata = conjugate_fit(np.zeros(30), 1.0, 0.0, 1.0)
     mu = idata.posterior["Intercept"]
     extra = {
@@ -229,17 +233,17 @@ def test_only_population_and_variance_parameters_are_reported():
         "sd_site": mu * 0.0 + 0.5,  # never moves: 0/0 inside psense, quietly
     }
     idata.posterior = idata.posterior.assign(extra)
-    table = power_scaling_table(idata)
+    table = power_scaling_table(with_parameter_map(idata, [("", "y")], family=family))
+    auxiliary = {
+        "student_t": ["sigma", "nu"],
+        "ordinal": ["cutpoints[0]", "cutpoints[1]", "cutpoints[2]"],
+    }[family]
     assert table["parameter"].tolist() == [
         "Intercept",
         "beta[a]",
         "beta[b]",
         "sd_therapist",
-        "sigma",
-        "nu",
-        "cutpoints[0]",
-        "cutpoints[1]",
-        "cutpoints[2]",
+        *auxiliary,
         "sd_site",
     ]
     assert list(table.columns) == ["parameter", "prior", "likelihood", "diagnosis"]

@@ -65,8 +65,10 @@ class ParameterMap:
     def observed(self, outcome: str) -> tuple[str, dict]:
         """The observed variable holding ``outcome`` and the coordinates selecting it: the
         outcome itself, or a joint model's multivariate variable at ``outcome=<outcome>``."""
-        eq = next(eq for eq in self.equations if eq.outcome == outcome)
-        return eq.observed, dict(eq.selection or {})
+        for eq in self.equations:
+            if eq.outcome == outcome:
+                return eq.observed, dict(eq.selection or {})
+        raise KeyError(f"no observed variable holds {outcome}")
 
     def summarised(self) -> list[str]:
         """Population-level, group SD and auxiliary parameters: what rank plots show and
