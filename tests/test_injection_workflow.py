@@ -23,6 +23,14 @@ INJECTED = {
 
 
 @pytest.mark.e2e
+def is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
 def test_formula_like_ids_round_trip_through_the_workflow(tmp_path):
     work = copy_workflow(tmp_path / "w")
     study = work / "data" / STUDY / "study.csv"
@@ -46,10 +54,13 @@ def test_formula_like_ids_round_trip_through_the_workflow(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     written = {}
     for path in [*work.glob("results/**/*.csv"), *work.glob("reports/**/*.csv")]:
-        for row in csv.reader(path.open()):
-            for cell in row:
-                written[cell] = path
-    unsafe = [c for c in written if c[:1] in "=+@" or (c[:1] == "-" and not c[1:2].isdigit())]
+        with path.open() as table:
+            for row in csv.reader(table):
+                for cell in row:
+                    written[cell] = path
+    unsafe = [
+        c for c in written if (c[:1] and c[:1] in "=+@\t\r") or (c[:1] == "-" and not is_number(c))
+    ]
     assert unsafe == []
     safe = {f"'{v}" for v in INJECTED.values()}
     assert safe <= set(written)

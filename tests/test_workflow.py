@@ -13,6 +13,7 @@ import yaml
 
 from intersession.inference.record import FitRecord
 from intersession.provenance import posterior_digest
+from intersession.tables import read_table
 from tests.conftest import FIT_GROUPS, ROOT, STUDY, chromium, copy_workflow, snakemake
 
 pytestmark = pytest.mark.e2e
@@ -74,7 +75,8 @@ def test_interaction_on_isp_actions_excludes_zero(run):
 
 
 def test_mediation_reports_indirect_effects_and_their_index(run):
-    table = pd.read_csv(results(run, "effects", "moderated_mediation", "indirect.csv"))
+    # read_table undoes the spreadsheet-safe quote of '-1 SD' and '+1 SD' (atomic.write_csv)
+    table = read_table(results(run, "effects", "moderated_mediation", "indirect.csv"))
     assert table["moderator_level"].fillna("").tolist() == ["-1 SD", "mean", "+1 SD", ""]
     indirect = table.set_index("moderator_level")["mean"]
     assert indirect["-1 SD"] < indirect["mean"] < indirect["+1 SD"]  # positive moderation
@@ -117,13 +119,13 @@ def test_joint_model_agrees_with_the_separate_models_and_adds_their_correlation(
 def test_report_probes_the_interaction_and_drafts_the_text(run):
     """Simple slopes, a Johnson-Neyman region for ISP-actions (simulated with a positive
     interaction) and none for ISP-thoughts, and the drafted methods and results."""
-    regions = pd.read_csv(results(run, "effects", "isp_actions", "johnson_neyman.csv"))
+    regions = read_table(results(run, "effects", "isp_actions", "johnson_neyman.csv"))
     positive = regions[regions["region"] == "slope > 0 with probability >= 0.95"].iloc[0]
     assert positive["lower_is_boundary"] and positive["observed_min"] < positive["lower"]
     assert positive["upper"] == positive["observed_max"]
-    thoughts = pd.read_csv(results(run, "effects", "isp_thoughts", "johnson_neyman.csv"))
+    thoughts = read_table(results(run, "effects", "isp_thoughts", "johnson_neyman.csv"))
     assert thoughts["region"].tolist() == ["slope = 0 (median, 95% interval)"]
-    slopes_table = pd.read_csv(results(run, "effects", "isp_actions", "slopes.csv"))
+    slopes_table = read_table(results(run, "effects", "isp_actions", "slopes.csv"))
     low, high = (
         slopes_table[slopes_table.scale == "standardised"].set_index("moderator_level")["mean"]
     )[["-1 SD", "+1 SD"]]
