@@ -55,11 +55,29 @@ def test_original_scale_slopes_use_outcome_and_predictor_sds():
 def test_parameter_table_rows_and_values():
     idata = fake_fit()
     table = parameter_table(idata, interval=0.9)
-    assert table[["parameter", "term", "scale"]].values.tolist()[:3] == [
+    assert table[["parameter", "term", "scale"]].values.tolist()[:4] == [
         ["Intercept", "", "standardised"],
+        ["Intercept", "", "original"],
         ["beta", "self_alliance", "standardised"],
         ["beta", "self_alliance", "original"],
     ]
+    # the intercept in the outcome's units: mean 3.0 + SD 0.6 x standardised (tests/fakes.py)
+    intercept = idata.posterior["Intercept"].values.ravel()
+    rows = table.set_index(["parameter", "term", "scale"])
+    assert rows.loc[("Intercept", "", "original"), "mean"] == pytest.approx(
+        3.0 + 0.6 * intercept.mean()
+    )
+    sigma = idata.posterior["sigma"].values.ravel()
+    assert rows.loc[("sigma", "", "original"), "mean"] == pytest.approx(0.6 * sigma.mean())
+    # lower-order terms of the interaction are at the other predictor's centre (its mean)
+    assert rows.loc[("beta", "self_alliance", "original"), "held_at"] == "other_alliance = 5"
+    assert rows.loc[("beta", "other_alliance", "standardised"), "held_at"] == (
+        "self_alliance = 5.8"
+    )
+    assert rows.loc[("beta", "self_alliance:other_alliance", "original"), "held_at"] == ""
+    assert rows.loc[("Intercept", "", "original"), "held_at"] == (
+        "self_alliance = 5.8, other_alliance = 5"
+    )
     row = table[(table.term == "other_alliance") & (table.scale == "standardised")].iloc[0]
     draws = idata.posterior["beta"].sel(term="other_alliance").values.ravel()
     assert row["mean"] == pytest.approx(draws.mean())
@@ -204,7 +222,7 @@ def _joint_fake(seed=0):
         dims[f"beta_{o}"] = [f"term_{o}"]
         dims[f"sd_client_{o}"] = [f"client_effect_{o}"]
         coords[f"term_{o}"] = terms
-        coords[f"client_effect_{o}"] = ["Intercept", "self_alliance_within"]
+        coords[f"client_effect_{o}"] = ["Intercept", "self_alliance"]
     corr = np.broadcast_to(np.eye(4), (*shape, 4, 4)).copy()
     corr[..., 2, 0] = corr[..., 0, 2] = 0.4 + 0.05 * rng.normal(size=shape)
     corr[..., 3, 1] = corr[..., 1, 3] = -0.2 + 0.05 * rng.normal(size=shape)
@@ -238,14 +256,19 @@ def test_parameter_table_of_a_joint_model_lists_every_group_parameter():
     table = parameter_table(idata, interval=0.9)
     per_outcome = [
         ("Intercept", "", "standardised"),
+        ("Intercept", "", "original"),
         ("beta", "self_alliance", "standardised"),
         ("beta", "self_alliance", "original"),
         ("beta", "other_alliance", "standardised"),
         ("beta", "other_alliance", "original"),
         ("sd_client", "Intercept", "standardised"),
-        ("sd_client", "self_alliance_within", "standardised"),
+        ("sd_client", "Intercept", "original"),
+        ("sd_client", "self_alliance", "standardised"),
+        ("sd_client", "self_alliance", "original"),
         ("sd_therapist", "", "standardised"),
+        ("sd_therapist", "", "original"),
         ("sigma", "", "standardised"),
+        ("sigma", "", "original"),
     ]
     expected = [(o, *row) for o in outcomes for row in per_outcome]
     expected += [
@@ -271,6 +294,12 @@ def test_parameter_table_of_a_joint_model_lists_every_group_parameter():
     slope = post["beta_isp_thoughts"].sel(term_isp_thoughts="other_alliance").values
     original = by.loc[("isp_thoughts", "beta", "other_alliance", "original")]
     assert original["mean"] == pytest.approx((slope * 0.9 / 1.1).mean())
+    # group SDs in the outcome's units: an intercept's times sd_y, a slope's times sd_y / sd_x
+    sd_slope = post["sd_client_isp_thoughts"].sel(client_effect_isp_thoughts="self_alliance")
+    row = by.loc[("isp_thoughts", "sd_client", "self_alliance", "original")]
+    assert row["mean"] == pytest.approx((sd_slope.values * 0.9 / 0.8).mean())
+    row = by.loc[("isp_actions", "sd_therapist", "", "original")]
+    assert row["mean"] == pytest.approx(post["sd_therapist_isp_actions"].values.mean() * 0.6)
     assert original["pd"] == pytest.approx(max((slope > 0).mean(), (slope < 0).mean()))
     sigma = by.loc[("isp_actions", "sigma", "", "standardised")]
     assert sigma["mean"] == pytest.approx(post["sigma_isp_actions"].values.mean())
@@ -287,20 +316,24 @@ def test_parameter_table_of_one_equation_with_slopes_cutpoints_and_nu():
     shape = (4, 200)
     corr = np.broadcast_to(np.eye(2), (*shape, 2, 2)).copy()
     corr[..., 1, 0] = corr[..., 0, 1] = 0.3 + 0.05 * rng.normal(size=shape)
-    effects = ["Intercept", "self_alliance_within"]
+    effects = ["Intercept", "self_alliance"]
     idata.posterior = post.assign(
         sd_client=(("chain", "draw", "client_effect"), 0.4 + 0.02 * rng.random((*shape, 2))),
         corr_client=(("chain", "draw", "client_effect", "client_effect_bis"), corr),
         nu=(("chain", "draw"), 8 + rng.random(shape)),
     ).assign_coords(client_effect=effects, client_effect_bis=effects)
     table = parameter_table(with_parameter_map(idata, family="student_t"), interval=0.95)
-    tail = table.iloc[7:][["outcome", "parameter", "term", "scale"]].values.tolist()
+    tail = table.iloc[8:][["outcome", "parameter", "term", "scale"]].values.tolist()
     assert tail == [
         ["isp_actions", "sd_client", "Intercept", "standardised"],
-        ["isp_actions", "sd_client", "self_alliance_within", "standardised"],
+        ["isp_actions", "sd_client", "Intercept", "original"],
+        ["isp_actions", "sd_client", "self_alliance", "standardised"],
+        ["isp_actions", "sd_client", "self_alliance", "original"],
         ["isp_actions", "sd_therapist", "", "standardised"],
-        ["isp_actions", "corr_client", "self_alliance_within ~ Intercept", "standardised"],
+        ["isp_actions", "sd_therapist", "", "original"],
+        ["isp_actions", "corr_client", "self_alliance ~ Intercept", "standardised"],
         ["isp_actions", "sigma", "", "standardised"],
+        ["isp_actions", "sigma", "", "original"],
         ["isp_actions", "nu", "", "standardised"],
     ]
     assert table.loc[table.parameter == "corr_client", "mean"].item() == pytest.approx(

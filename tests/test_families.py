@@ -129,7 +129,7 @@ def count_fit(tmp_path_factory):
     idata = sample(model, BOUNDED_SAMPLER, seed=11, cores=1)
     record = record_of_fit(idata, spec, equations, model, inputs, 11)
     path = tmp_path / "counts.nc"
-    store_fit(idata, record, equations[0][1].scaling, path)
+    store_fit(idata, record, equations, path)
     return path, scores, spec, equations
 
 

@@ -124,8 +124,11 @@ def test_unknown_predictor_is_named(tmp_path, default_codebook):
     )
     with pytest.raises(DeclarationError) as err:
         load_model(tmp_path, "m", default_codebook)
-    assert "predictor 'self_aliance' (in 'self_aliance') is not an instrument" in str(err.value)
-    assert "instruments: isp_actions, isp_thoughts, other_alliance, progress, self_alliance" in str(
+    assert (
+        "predictor 'self_aliance' (in 'self_aliance') is not an instrument, a factor or the "
+        "session" in str(err.value)
+    )
+    assert "predictors: isp_actions, isp_thoughts, other_alliance, progress, self_alliance" in str(
         err.value
     )
 

@@ -135,8 +135,7 @@ def fit(
                 structure = compile_structure(build(spec, equations))
         idata = sample(built, sampler, model_seed, cores=threads, structure=structure)
         record = record_of_fit(idata, spec, equations, built, inputs, model_seed)
-        scaling = {k: v for _, d, _ in equations for k, v in d.scaling.items()}
-        store_fit(idata, record, scaling, fit_out)
+        store_fit(idata, record, equations, fit_out)
 
 
 def diagnose(fit_path: str, out: str) -> None:

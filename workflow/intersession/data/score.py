@@ -31,10 +31,13 @@ def scale_score(items: pd.DataFrame, instrument: Instrument) -> pd.Series:
 
 
 def score_study(items: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
-    """One row per client (and session): the roles present, then one score per instrument."""
+    """One row per client (and session): the roles present, one score per instrument, then
+    each factor's level label."""
     scores = items[[role for role in ROLES if role in items.columns]].copy()
     for instrument in codebook.instruments.values():
         scores[instrument.name] = scale_score(items, instrument)
+    for name in codebook.factors:
+        scores[name] = items[name]
     return scores
 
 

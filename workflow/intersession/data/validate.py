@@ -99,6 +99,14 @@ def _options(column: str, codebook: Codebook) -> str:
     )
 
 
+def _levels(column: str, codebook: Codebook) -> str:
+    factor = next(f for f in codebook.factors.values() if f.column == column)
+    return (
+        f"one of the levels declared for factor '{factor.name}' "
+        f"({', '.join(factor.codes)}) or an empty cell"
+    )
+
+
 def _fixed(text: str) -> Callable[[str, Codebook], str]:
     return lambda column, codebook: text
 
@@ -120,6 +128,12 @@ RULES: dict[str, Rule] = {
     ),
     "response_option": Rule(
         "error", _options, "correct the value, or declare it as a missing code in the codebook"
+    ),
+    "factor_level": Rule(
+        "error",
+        _levels,
+        "correct the value, or add it to the factor's 'levels' in the codebook (levels "
+        "match exactly, upper and lower case included)",
     ),
     "session_number": Rule(
         "error",
@@ -217,6 +231,14 @@ def _response_or_missing(inst: Instrument):
     return check
 
 
+def _known_level(factor):
+    def check(cells: pd.Series) -> pd.Series:
+        text = _text(cells)
+        return _blank(cells) | text.map(lambda cell: factor.label_of(cell) is not None)
+
+    return check
+
+
 def _frame_check(columns: list[str], flag: Callable[[pd.DataFrame], pd.Series], target: str):
     """A frame-level check that marks ``target`` in the rows where ``flag`` is True."""
 
@@ -300,6 +322,12 @@ def _checks(codebook: Codebook) -> dict[str, tuple[dict, list]]:
                 ),
             )
             add("error", column, pa.Check(_response_or_missing(inst), name="response_option"))
+    for factor in codebook.factors.values():
+        add(
+            "error",
+            factor.column,
+            pa.Check(_known_level(factor), name="factor_level"),
+        )
     roles = codebook.roles
     frame_checks: dict[str, list] = {"error": [], "warning": []}
     keys = [roles["client"]] + ([roles["session"]] if "session" in roles else [])
@@ -475,6 +503,7 @@ def find_problems(raw: RawStudy, codebook: Codebook) -> pd.DataFrame:
     found = _Problems(raw, codebook)
     frame = raw.frame
     declared = set(codebook.roles.values()) | set(codebook.item_columns)
+    declared |= {factor.column for factor in codebook.factors.values()}
     for column in frame.columns:
         if re.search(CONTROL_STRICT, column):  # the header's cell
             found.add("control_character", column, value=column)
@@ -526,13 +555,16 @@ def format_problems(problems: pd.DataFrame, row_label: str = "row", limit: int =
 
 
 def clean_items(frame: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
-    """IDs (named by role) stripped of spaces, session and items as numbers, missing = NaN."""
+    """IDs (named by role) stripped of spaces, session and items as numbers, factors as
+    their level labels (named by factor), missing = NaN."""
     out = pd.DataFrame({role: _text(frame[col]) for role, col in codebook.id_roles.items()})
     if "session" in codebook.roles:
         out["session"] = _number(frame[codebook.roles["session"]])
     for inst in codebook.instruments.values():
         for column in inst.columns:
             out[column] = _answers(frame, inst, column)
+    for factor in codebook.factors.values():
+        out[factor.name] = _text(frame[factor.column]).map(factor.label_of)
     return out
 
 

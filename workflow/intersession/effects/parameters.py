@@ -21,15 +21,29 @@ from intersession.model.parameter_map import COEFFICIENTS, INTERCEPT
 JOINT = "joint"  # the outcome column of correlations across a joint model's outcomes
 #: How the table names population-level rows (its "parameter" column): as the model does.
 INTERCEPT_ROW, SLOPE_ROW = INTERCEPT, COEFFICIENTS
-SUMMARY_COLUMNS = ["outcome", "parameter", "term", "scale", "mean", "sd", "lower", "upper", "pd"]
+SUMMARY_COLUMNS = [
+    "outcome",
+    "parameter",
+    "term",
+    "scale",
+    "mean",
+    "sd",
+    "lower",
+    "upper",
+    "pd",
+    "held_at",
+]
 
 
-def scaling(idata: az.InferenceData) -> dict[str, tuple[float, float]]:
-    """Means and SDs used to standardise each variable, stored with the fit."""
+def scaling(idata: az.InferenceData, kind: str = "scaling") -> dict[str, tuple[float, float]]:
+    """Each variable's (centre, scale) as it entered the model, stored with the fit; with
+    ``kind="observed"`` its observed (mean, SD) (the scaling for fits that lack them)."""
     cd = idata.constant_data
+    if f"{kind}_mean" not in cd:
+        kind = "scaling"
     names = cd["variable"].values.tolist()
     return {
-        n: (float(cd["scaling_mean"].sel(variable=n)), float(cd["scaling_sd"].sel(variable=n)))
+        n: (float(cd[f"{kind}_mean"].sel(variable=n)), float(cd[f"{kind}_sd"].sel(variable=n)))
         for n in names
     }
 
@@ -65,11 +79,29 @@ def summarise(draws, interval: float) -> dict:
     }
 
 
-def _row(parameter, term, scale_name, draws, interval, direction=False):
+def _row(parameter, term, scale_name, draws, interval, direction=False, held_at=""):
     row = {"parameter": parameter, "term": term, "scale": scale_name, **summarise(draws, interval)}
     if not direction:
         row["pd"] = np.nan  # direction is not a question for SDs and correlations
+    row["held_at"] = held_at
     return row
+
+
+def held_at(term: str, terms: list[str], scale: dict) -> str:
+    """Where a lower-order term (or the intercept, ``term=""``) is evaluated: the other
+    predictors of the interactions it is part of at the values where their design column
+    is zero, their centre (their mean, or 0 when not centred), in original units."""
+    own = set(term.split(":")) if term else set()
+    others = dict.fromkeys(
+        part
+        for t in terms
+        if ":" in t and (not term or own < set(t.split(":")))
+        for part in t.split(":")
+        if part not in own
+    )
+    if not term:  # the intercept: every predictor at its centre
+        others = dict.fromkeys(p for t in terms for p in t.split(":"))
+    return ", ".join(f"{name} = {scale[name][0]:.4g}" for name in others)
 
 
 def to_original_scale(beta: xr.DataArray, scale: dict, outcome: str, dim: str) -> xr.DataArray:
@@ -97,20 +129,30 @@ def parameter_table(idata: az.InferenceData, interval: float = 0.95) -> pd.DataF
     ``joint``)."""
     post = idata.posterior
     pmap = parameter_map(idata)
+    scale = scaling(idata)
     rows = []
     for eq in pmap.equations:
         part = []
-        if eq.intercept:
-            part.append(_row(INTERCEPT_ROW, "", "standardised", post[eq.intercept], interval))
-        original = original_scale_slopes(idata, eq.suffix, eq.outcome)
         beta, dim = post[eq.coefficients], eq.term_dim
-        for term in beta[dim].values:
+        terms = [str(t) for t in beta[dim].values]
+        standardised = family(eq.family).method is None  # the outcome in SD units
+        y_centre, y_scale = scale[eq.outcome]
+        if eq.intercept:
+            draws, where = post[eq.intercept], held_at("", terms, scale)
+            part.append(_row(INTERCEPT_ROW, "", "standardised", draws, interval, held_at=where))
+            if standardised:
+                original = y_centre + y_scale * draws
+                part.append(_row(INTERCEPT_ROW, "", "original", original, interval, held_at=where))
+        original = original_scale_slopes(idata, eq.suffix, eq.outcome)
+        for term in terms:
+            where = held_at(term, terms, scale)
             for scale_name, draws in (("standardised", beta), ("original", original)):
                 part.append(
-                    _row(SLOPE_ROW, str(term), scale_name, draws.sel({dim: term}), interval, True)
+                    _row(SLOPE_ROW, term, scale_name, draws.sel({dim: term}), interval, True, where)
                 )
+        units = _effect_units(scale, eq.outcome) if standardised else None
         for name in (*eq.group_sds, *eq.correlations):
-            part += _group_rows(post, name, interval, eq.row_name(name))
+            part += _group_rows(post, name, interval, eq.row_name(name), units)
         entry = family(eq.family)
         for name in eq.auxiliary:
             aux = entry.auxiliary_entry(eq.row_name(name))
@@ -123,24 +165,45 @@ def parameter_table(idata: az.InferenceData, interval: float = 0.95) -> pd.DataF
                 ]
             else:
                 part.append(_row(aux.name, "", aux.scale, draws, interval))
+                if aux.variance and standardised:
+                    part.append(_row(aux.name, "", "original", draws * y_scale, interval))
         rows += [{"outcome": eq.outcome, **row} for row in part]
     for name in pmap.joint_correlations:  # correlations across the outcomes of a joint model
         rows += [{"outcome": JOINT, **r} for r in _group_rows(post, name, interval, name)]
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
-def _group_rows(post, name: str, interval: float, label: str) -> list[dict]:
-    """SDs of a level's intercepts and slopes; their correlations (lower triangle)."""
+def _effect_units(scale: dict, outcome: str):
+    """Factor from a group effect's SD in model units to the outcome's units per unit of
+    its predictor(s): ``sd_y`` for intercepts, ``sd_y / prod(sd_x)`` for slopes."""
+
+    def factor(effect: str) -> float:
+        effect = effect.split("/")[-1]  # a joint model's "<outcome>/<effect>"
+        parts = [] if effect == INTERCEPT else effect.split(":")
+        return scale[outcome][1] / float(np.prod([scale[p][1] for p in parts]))
+
+    return factor
+
+
+def _group_rows(post, name: str, interval: float, label: str, units=None) -> list[dict]:
+    """SDs of a level's intercepts and slopes (also in the outcome's units where ``units``
+    gives the factor, :func:`_effect_units`); their correlations (lower triangle)."""
     draws, name = post[name], label
     dims = [d for d in draws.dims if d not in ("chain", "draw")]
     if not dims:
-        return [_row(name, "", "standardised", draws, interval)]
+        rows = [_row(name, "", "standardised", draws, interval)]
+        if units:
+            rows.append(_row(name, "", "original", draws * units(INTERCEPT), interval))
+        return rows
     effects = [str(e) for e in draws[dims[0]].values]
     if len(dims) == 1:
-        return [
-            _row(name, effect, "standardised", draws.isel({dims[0]: i}), interval)
-            for i, effect in enumerate(effects)
-        ]
+        rows = []
+        for i, effect in enumerate(effects):
+            one = draws.isel({dims[0]: i})
+            rows.append(_row(name, effect, "standardised", one, interval))
+            if units:
+                rows.append(_row(name, effect, "original", one * units(effect), interval))
+        return rows
     return [
         _row(
             name,

@@ -1,6 +1,7 @@
 """Predicted outcome over a focal predictor at low, mean and high values of a moderator.
 
-Population-level predictions (group effects at zero, other predictors at their mean) on
+Population-level predictions (group effects at zero, other predictors at their observed
+mean, whatever their centring) on
 the outcome's original scale, for every equation of a model with an interaction (both
 outcomes of a joint model, both paths of a mediation), with equal-tailed credible bands.
 The moderator is set to its mean and +/- 1 SD (Aiken & West, 1991), the convention for
@@ -31,6 +32,16 @@ COLUMNS = [
 ]
 
 
+def moderator_levels(observed, moments: tuple) -> list[tuple[str, float]]:
+    """(label, value) of each level a moderator is probed at: its two values if it is
+    binary (a factor's indicator column, a 0/1 variable), else its mean and +/- 1 SD
+    (``moments``), in original units (``observed``: its values in the data)."""
+    values = np.unique(np.round(np.asarray(observed, dtype=float), 12))
+    if len(values) == 2:
+        return [(f"{v:g}", float(v)) for v in values]
+    return [(label, moments[0] + z * moments[1]) for label, z in MODERATOR_LEVELS.items()]
+
+
 def interaction_terms(idata: az.InferenceData) -> list[tuple[str, str, str, str]]:
     """(suffix, outcome, focal, moderator) of each two-way interaction of each equation
     whose family has a mean line (not ordinal models yet)."""
@@ -52,10 +63,13 @@ def predicted_lines(
     outcome: str | None = None,
     n_grid: int = 40,
     interval: float = 0.95,
+    levels: list[tuple[str, float, dict]] | None = None,
 ) -> pd.DataFrame:
     """Tidy table: outcome, focal value, moderator level and value, posterior mean and
-    credible band, for the equation whose variables end in ``suffix``."""
-    scale = scaling(idata)
+    credible band, for the equation whose variables end in ``suffix``. ``levels`` are
+    (label, value, {design column: value in original units}) of each line; default the
+    moderator's :func:`moderator_levels` (a factor's categories set all its columns)."""
+    scale, observed_moments = scaling(idata), scaling(idata, "observed")
     eq = parameter_map(idata).equation(suffix)
     outcome = outcome or eq.outcome
     y_mean, y_sd = scale[outcome]
@@ -70,11 +84,27 @@ def predicted_lines(
     intercept = post[eq.intercept].values
     mean = family(eq.family).mean
     tail = (1 - interval) / 2
+
+    def z_of(name, value):
+        return (value - scale[name][0]) / scale[name][1]
+
+    names = {p for t in terms for p in t.split(":")}
+    at_mean = {n: z_of(n, observed_moments[n][0]) for n in names}
+    if levels is None:
+        moderator_obs = scale[moderator][0] + scale[moderator][1] * observed.sel({dim: moderator})
+        levels = [
+            (label, value, {moderator: value})
+            for label, value in moderator_levels(moderator_obs.values, observed_moments[moderator])
+        ]
     rows = []
-    for label, z_mod in MODERATOR_LEVELS.items():
-        z = {focal: z_focal, moderator: np.full(n_grid, z_mod)}
+    for label, value, setting in levels:
+        z = {n: np.full(n_grid, z_of(n, v)) for n, v in setting.items()}
+        z[focal] = z_focal
         design = np.column_stack(
-            [np.prod([z.get(n, np.zeros(n_grid)) for n in t.split(":")], axis=0) for t in terms]
+            [
+                np.prod([z.get(n, np.full(n_grid, at_mean[n])) for n in t.split(":")], axis=0)
+                for t in terms
+            ]
         )
         mu = mean(intercept[:, None] + beta @ design.T, y_mean, y_sd)
         lower, upper = np.quantile(mu, [tail, 1 - tail], axis=0)
@@ -86,7 +116,7 @@ def predicted_lines(
                     "focal_value": x,
                     "moderator": moderator,
                     "moderator_level": label,
-                    "moderator_value": scale[moderator][0] + z_mod * scale[moderator][1],
+                    "moderator_value": value,
                     "mean": mu[:, i].mean(),
                     "lower": lower[i],
                     "upper": upper[i],

@@ -28,12 +28,12 @@ import pandas as pd
 from scipy import stats
 
 from intersession.effects.parameters import scaling, summarise
+from intersession.effects.predictions import moderator_levels
 from intersession.inference.record import parameter_map
 
 THRESHOLD = 0.95
 GRID = 400
 BOOTSTRAP = 100
-LEVELS = {"-1 SD": -1.0, "mean": 0.0, "+1 SD": 1.0}
 KEYS = ["outcome", "focal", "moderator"]
 SLOPE_COLUMNS = [
     *KEYS,
@@ -85,10 +85,11 @@ class Interaction:
         self.b_x = beta.sel({dim: focal}).values
         self.b_xw = beta.sel({dim: f"{focal}:{moderator}"}).values
         scale = scaling(idata)
-        self.w_mean, self.w_sd = scale[moderator]
+        self.w_centre, self.w_scale = scale[moderator]  # how it entered the model
+        self.w_mean, self.w_sd = scaling(idata, "observed")[moderator]  # where it is probed
         self.to_original = scale[outcome][1] / scale[focal][1]
         w_z = idata.constant_data[eq.design].sel({dim: moderator}).values
-        self.observed = self.w_mean + self.w_sd * np.asarray(w_z)
+        self.observed = self.w_centre + self.w_scale * np.asarray(w_z)
         terms = idata.posterior[eq.coefficients].sel({dim: [focal, f"{focal}:{moderator}"]})
         ess = az.ess(terms.to_dataset(name="b"))["b"].values
         self.ess = float(np.min(ess))
@@ -98,7 +99,11 @@ class Interaction:
         return self.b_x[:, None] + self.b_xw[:, None] * np.asarray(z)[None, :]
 
     def z_of(self, value):
-        return (np.asarray(value) - self.w_mean) / self.w_sd
+        return (np.asarray(value) - self.w_centre) / self.w_scale
+
+    def levels(self) -> list[tuple[str, float]]:
+        """Moderator values to probe at (:func:`effects.predictions.moderator_levels`)."""
+        return moderator_levels(self.observed, (self.w_mean, self.w_sd))
 
 
 def simple_slopes(
@@ -107,10 +112,9 @@ def simple_slopes(
     interval: float = 0.95,
     rope: float | None = None,
 ) -> pd.DataFrame:
-    """Focal slope at -1 SD, mean, +1 SD of the moderator and at ``values`` (original
-    units), standardised and on the original scale."""
-    points = [(label, inter.w_mean + z * inter.w_sd) for label, z in LEVELS.items()]
-    points += [(f"{v:g}", float(v)) for v in values or []]
+    """Focal slope at -1 SD, mean, +1 SD of the moderator (at its two values if it is
+    binary) and at ``values`` (original units), standardised and on the original scale."""
+    points = inter.levels() + [(f"{v:g}", float(v)) for v in values or []]
     rows = []
     for label, value in points:
         draws = inter.slopes(inter.z_of([value]))[:, 0]
@@ -233,7 +237,7 @@ def johnson_neyman(inter: Interaction, threshold: float = THRESHOLD, seed: int =
             }
         )
     with np.errstate(divide="ignore", invalid="ignore"):
-        zero = inter.w_mean + inter.w_sd * (-inter.b_x / inter.b_xw)
+        zero = inter.w_centre + inter.w_scale * (-inter.b_x / inter.b_xw)
     low, mid, high = np.nanquantile(zero, [0.025, 0.5, 0.975])
     rows.append(
         {

@@ -1,10 +1,11 @@
 """All effect tables of one fit, by the names of :data:`intersession.outputs.EFFECT_TABLES`.
 
 Per two-way interaction of each equation with a mean line: predicted lines, simple slopes,
-a floodlight and Johnson-Neyman regions; per outcome the prior predictive check, the
-LOO-PIT calibration curve and the predictive check of therapist (and site) means;
-power-scaling sensitivity; a mediation model's indirect effects. A table a model has
-nothing for is empty, with its columns.
+a floodlight and Johnson-Neyman regions (a binary moderator: simple slopes at its two
+values; a factor: lines and slopes per category, ``effects.categories``); per outcome the
+prior predictive check, the LOO-PIT calibration curve and the predictive check of
+therapist (and site) means; power-scaling sensitivity; a mediation model's indirect
+effects. A table a model has nothing for is empty, with its columns.
 """
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ import arviz as az
 import pandas as pd
 
 from intersession.checks import calibration
-from intersession.effects import mediation, predictions, prior_checks, sensitivity, slopes
+from intersession.effects import (
+    categories,
+    mediation,
+    predictions,
+    prior_checks,
+    sensitivity,
+    slopes,
+)
 from intersession.effects.parameters import parameter_table
 from intersession.inference.record import FitRecord
 from intersession.model.regression import base_term
@@ -42,14 +50,29 @@ def effect_tables(
     parts: dict[str, list] = {name: [] for name in EFFECT_TABLES}
     parts["parameters"].append(parameter_table(idata, interval))
     for suffix, outcome, focal, moderator in predictions.interaction_terms(idata):
+        if categories.factor_of(focal) or categories.factor_of(moderator):
+            continue  # probed per category below
         parts["predictions"].append(
             predictions.predicted_lines(idata, focal, moderator, suffix, outcome, interval=interval)
         )
         inter = slopes.Interaction(idata, suffix, outcome, focal, moderator)
         values = settings["moderator_values"].get(base_term(moderator), [])
         parts["slopes"].append(slopes.simple_slopes(inter, values, interval, settings["rope"]))
+        if len(inter.levels()) == 2:
+            continue  # a binary moderator: its two values, no region over the range
         parts["floodlight"].append(slopes.floodlight(inter, interval))
         parts["johnson_neyman"].append(slopes.johnson_neyman(inter, settings["jn_probability"]))
+    for suffix, outcome, focal, factor in categories.factor_interactions(idata, record.factors):
+        info = record.factors[factor]
+        lines = categories.category_lines(factor, info)
+        parts["predictions"].append(
+            predictions.predicted_lines(
+                idata, focal, factor, suffix, outcome, interval=interval, levels=lines
+            )
+        )
+        parts["slopes"].append(
+            categories.category_slopes(idata, suffix, outcome, focal, factor, info, interval)
+        )
     parts["prior_predictive"].append(
         prior_checks.prior_predictive_table(idata, record.outcome_ranges)
     )

@@ -193,18 +193,30 @@ def keep_unconstrained(idata: az.InferenceData) -> None:
         idata.add_groups(unconstrained_posterior=unconstrained)
 
 
-def attach_scaling(idata: az.InferenceData, scaling: dict[str, tuple[float, float]]) -> None:
-    """Store the mean and SD used to standardise each variable (for original-scale effects)."""
+def attach_scaling(
+    idata: az.InferenceData,
+    scaling: dict[str, tuple[float, float]],
+    moments: dict[str, tuple[float, float]] | None = None,
+) -> None:
+    """Store each variable's centre and scale (``scaling_mean``, ``scaling_sd``: how it
+    entered the model, for effects in original units) and its observed mean and SD
+    (``observed_mean``, ``observed_sd``: where effects are probed; the scaling if not given)."""
     names = list(scaling)
-    for i, key in enumerate(("scaling_mean", "scaling_sd")):
-        idata.constant_data[key] = xr.DataArray(
-            [scaling[n][i] for n in names], coords={"variable": names}, dims="variable"
-        )
+    moments = {**scaling, **(moments or {})}
+    stored = {"scaling": scaling, "observed": moments}
+    for prefix, values in stored.items():
+        for i, key in enumerate((f"{prefix}_mean", f"{prefix}_sd")):
+            idata.constant_data[key] = xr.DataArray(
+                [values[n][i] for n in names], coords={"variable": names}, dims="variable"
+            )
 
 
-def store_fit(idata: az.InferenceData, record, scaling: dict, path) -> None:
-    """Attach the standardisation and the fit's record (``inference.record``), then write."""
-    attach_scaling(idata, scaling)
+def store_fit(idata: az.InferenceData, record, equations: list, path) -> None:
+    """Attach each equation's scaling and moments and the fit's record
+    (``inference.record``), then write."""
+    scaling = {k: v for _, data, _ in equations for k, v in data.scaling.items()}
+    moments = {k: v for _, data, _ in equations for k, v in data.moments.items()}
+    attach_scaling(idata, scaling, moments)
     record.attach(idata)
     save_fit(idata, path)
 

@@ -143,6 +143,10 @@ class FitRecord:
     data_format: str
     model_seed: int
     versions: dict = field(default_factory=package_versions)
+    #: Factors the model uses: {name: {label, labels, reference, coding}}.
+    factors: dict = field(default_factory=dict)
+    #: How each predictor entered: {name: {centring, standardise}}.
+    treatments: dict = field(default_factory=dict)
 
     @property
     def digest(self) -> str:
@@ -231,6 +235,21 @@ def record_of_fit(
         data_file=inputs.data_file,
         data_format=study_format(inputs.data_file),
         model_seed=model_seed,
+        factors={
+            name: {
+                "label": f.label,
+                "labels": list(f.labels),
+                "reference": f.reference,
+                "coding": f.coding,
+            }
+            for name, f in spec.factors.items()
+            if name in {v for eq, _, _ in equations for v in eq.variables}
+        },
+        treatments={
+            name: {"centring": t.centring, "standardise": t.standardise}
+            for _, d, _ in equations
+            for name, t in d.treated.items()
+        },
     )
 
 

@@ -59,7 +59,13 @@ class ModelSpec:
     outcome_items: int = 1  # items summed for an ordinal outcome (1 for a score column)
     outcome_range: tuple[float, float] = (0.0, 1.0)  # response range of one item
     outcomes: tuple[str, ...] = ()  # the outcomes of a joint model; outcome is the first
-    centring: str = "within_between"  # or "grand": no within/between split with sessions
+    #: Centring and standardisation: the model's defaults and per-variable overrides
+    #: (``{name: {centring, standardise}}``); ``model.regression`` resolves them per variable.
+    centring: str = "within_between"
+    standardise: bool = True
+    options: dict = field(default_factory=dict)
+    #: The codebook's factors (categorical covariates), by name.
+    factors: dict = field(default_factory=dict)
     #: Items and response range of every instrument of the codebook, by name, so that an
     #: equation of another outcome (a mediator, a joint model's outcome) gets its own.
     scales: dict = field(default_factory=dict)
@@ -264,11 +270,13 @@ def load_model(
         raise DeclarationError(f"{path}: give 'formula', or 'outcome' and 'predictors'")
     if variant is not None:
         doc = {**apply_variant(doc, variant, str(path)), "variant": variant}
-    known = set(codebook.instruments)
+    known = codebook.predictors
     groups = _groups(doc.get("groups", []))
     outcomes = doc["outcome"] if isinstance(doc["outcome"], list) else [doc["outcome"]]
     problems = [
-        f"outcome '{y}' is not an instrument of the codebook" for y in outcomes if y not in known
+        f"outcome '{y}' is not an instrument of the codebook"
+        for y in outcomes
+        if y not in codebook.instruments
     ]
     joint = [name for name, entry in FAMILIES.items() if entry.multivariate]
     if len(outcomes) > 1 and (doc["family"] not in joint or "mediation" in doc):
@@ -280,7 +288,10 @@ def load_model(
     for term in doc["predictors"]:
         for part in term.split(":"):
             if part not in known:
-                problems.append(f"predictor '{part}' (in '{term}') is not an instrument")
+                problems.append(
+                    f"predictor '{part}' (in '{term}') is not an instrument, a factor or the "
+                    "session"
+                )
             if part in outcomes:
                 problems.append(f"predictor '{term}' uses the outcome '{part}'")
     for group in groups:
@@ -291,9 +302,17 @@ def load_model(
                 problems.append(
                     f"random slope '{slope}' by {group.level} is not a population-level term"
                 )
+    for name, option in doc["variables"].items():
+        if name not in known:
+            problems.append(f"variables: '{name}' is not an instrument, a factor or the session")
+        elif name in codebook.factors and option:
+            problems.append(
+                f"variables: '{name}' is a factor; its coding is set in the codebook "
+                "(treatment or sum), not by centring or standardise"
+            )
     if problems:
         allowed = ", ".join(sorted(known))
-        raise DeclarationError(f"{path}: " + "; ".join(problems) + f" (instruments: {allowed})")
+        raise DeclarationError(f"{path}: " + "; ".join(problems) + f" (predictors: {allowed})")
     outcome = codebook.instruments[outcomes[0]]
     entry = FAMILIES[doc["family"]]
     if entry.whole_range and not all(float(v).is_integer() for v in (outcome.low, outcome.high)):
@@ -315,6 +334,9 @@ def load_model(
         outcome_range=(outcome.low, outcome.high),
         outcomes=tuple(outcomes) if len(outcomes) > 1 else (),
         centring=doc["centring"],
+        standardise=doc["standardise"],
+        options=doc["variables"],
+        factors=dict(codebook.factors),
         scales={
             name: (max(1, len(inst.items)), inst.low, inst.high)
             for name, inst in codebook.instruments.items()

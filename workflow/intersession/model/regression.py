@@ -34,6 +34,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -43,7 +44,7 @@ import numpy as np
 import pandas as pd
 import pymc as pm
 
-from intersession.data.codebook import MIN_GROUP_LEVELS
+from intersession.data.codebook import MIN_GROUP_LEVELS, TIME
 from intersession.errors import ModelDataError
 from intersession.model.declaration import GroupSpec, ModelSpec
 from intersession.model.families import Outcome, family
@@ -55,7 +56,11 @@ WITHIN, BETWEEN = "_within", "_between"
 
 @dataclass(frozen=True)
 class ModelData:
-    """The rows a model uses, its terms after centring, standardisation and design notes."""
+    """The rows a model uses, its terms after centring, standardisation and design notes.
+
+    ``scaling`` holds each design column's (centre, scale): ``(x - centre) / scale`` enters
+    the model (for the outcome, as its family says); ``moments`` the columns' observed
+    (mean, SD), at which effects are probed; ``treated`` each predictor's treatment."""
 
     frame: pd.DataFrame
     terms: tuple[str, ...]
@@ -63,6 +68,8 @@ class ModelData:
     groups: tuple[GroupSpec, ...]
     excluded: dict[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    moments: dict[str, tuple[float, float]] = field(default_factory=dict)
+    treated: dict = field(default_factory=dict)
 
 
 def complete_cases(columns: list[str], scores: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
@@ -76,38 +83,127 @@ def complete_cases(columns: list[str], scores: pd.DataFrame) -> tuple[pd.DataFra
     return scores[keep].reset_index(drop=True), excluded
 
 
-def _decompose(spec: ModelSpec, frame: pd.DataFrame) -> tuple[pd.DataFrame, tuple, list]:
-    """Within/between parts of predictors that vary within clients, and the expanded terms."""
+@dataclass(frozen=True)
+class Treatment:
+    """How one declared predictor enters the design: centred at its grand mean, split into
+    within- and between-client parts, or left as measured (``none``); divided by its SD
+    or not. A factor's indicator columns and time are never centred nor standardised."""
+
+    centring: str  # none | grand | within
+    standardise: bool
+
+
+def treatments(spec: ModelSpec, frame: pd.DataFrame) -> dict[str, Treatment]:
+    """The treatment of each predictor of ``spec`` (factors have none: their coding is
+    the codebook's), from the declaration's defaults and its ``variables`` overrides.
+
+    Defaults: with repeated sessions a predictor that varies within clients is split
+    (``within_between``), otherwise grand-mean centred; continuous predictors are
+    standardised, binary ones (two distinct values) never; time (the session) is neither
+    centred nor standardised (the intercept is at session 0), and never split."""
     repeated = "session" in frame and frame["client"].duplicated().any()
-    if not repeated or spec.centring == "grand":
-        return frame, spec.terms, []
-    split = [v for v in spec.variables if (frame.groupby("client")[v].std().fillna(0) > 0).any()]
-    frame = frame.copy()
-    for name in split:
-        client_mean = frame.groupby("client")[name].transform("mean")
-        frame[name + WITHIN] = frame[name] - client_mean
-        frame[name + BETWEEN] = client_mean
-    terms = []
+    default = "within" if spec.centring in ("within_between", "within") else spec.centring
+    chosen = {}
+    for name in spec.variables:
+        if name in spec.factors:
+            continue
+        option = spec.options.get(name, {})
+        varies = repeated and bool((frame.groupby("client")[name].std().fillna(0) > 0).any())
+        if name == TIME:
+            centring = option.get("centring", "none")
+            if centring == "within":
+                raise ModelDataError(
+                    f"model '{spec.name}': variables: {TIME}: centring 'within' splits a "
+                    "predictor into within- and between-client parts, but time is "
+                    "within-client by construction. Fix: centring none (the intercept at "
+                    "session 0) or grand (at the mean session)"
+                )
+            chosen[name] = Treatment(centring, option.get("standardise", False))
+            continue
+        centring = option.get("centring", default if varies or default != "within" else "grand")
+        if centring == "within" and not varies:
+            where = (
+                "the study has one row per client" if not repeated else "no client's values vary"
+            )
+            raise ModelDataError(
+                f"model '{spec.name}': variables: {name}: centring 'within' needs values "
+                f"that vary within clients, but {where}. Fix: centring grand or none"
+            )
+        binary = frame[name].nunique() == 2
+        chosen[name] = Treatment(
+            centring, option.get("standardise", spec.standardise and not binary)
+        )
+    return chosen
+
+
+def factor_columns(spec: ModelSpec, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Indicator columns ``factor[level]`` of each factor the model uses (treatment: 1 for
+    the level, else 0; sum: also -1 for the last level), and each factor's columns."""
+    columns, made = {}, {}
+    for name in spec.variables:
+        factor = spec.factors.get(name)
+        if factor is None:
+            continue
+        value = frame[name].astype(str)
+        made[name] = []
+        for label in factor.contrasts:
+            column = f"{name}[{label}]"
+            indicator = (value == label).astype(float)
+            if factor.coding == "sum":
+                indicator -= (value == factor.labels[-1]).astype(float)
+            columns[column] = indicator
+            made[name].append(column)
+    return frame.assign(**columns), made
+
+
+def expand_terms(
+    spec: ModelSpec, frame: pd.DataFrame, treated: dict[str, Treatment]
+) -> tuple[pd.DataFrame, tuple, dict[str, list[str]], list]:
+    """The fitted terms of each declared term: a factor's indicator columns in its place
+    (one term per level for an interaction with it), and for a split predictor its
+    within-client part (person-mean centred) and between-client part (the client mean),
+    with interactions formed at each level (within x within, between x between; Curran &
+    Bauer, 2011; Falkenstrom et al., 2017). Returns the frame with the new columns, the
+    fitted terms, each declared term's random-slope targets (within parts, every level of
+    a factor) and notes."""
+    frame, indicators = factor_columns(spec, frame)
+    split = [name for name, t in treated.items() if t.centring == "within"]
+    if split:
+        frame = frame.copy()
+        for name in split:
+            client_mean = frame.groupby("client")[name].transform("mean")
+            frame[name + WITHIN] = frame[name] - client_mean
+            frame[name + BETWEEN] = client_mean
+    terms, targets = [], {}
     for term in spec.terms:
         parts = term.split(":")
-        if not any(p in split for p in parts):
-            terms.append(term)
-            continue
-        for suffix in (WITHIN, BETWEEN):
-            terms.append(":".join(p + suffix if p in split else p for p in parts))
-    notes = (
-        [
+        levels = (WITHIN, BETWEEN) if any(p in split for p in parts) else ("",)
+        versions = []
+        for suffix in levels:
+            choices = [indicators.get(p, [p + suffix if p in split else p]) for p in parts]
+            versions.append([":".join(combo) for combo in itertools.product(*choices)])
+        terms += [t for version in versions for t in version]
+        targets[term] = versions[0]
+    notes = []
+    if split:
+        notes.append(
             f"{', '.join(split)} split into within-client (person-mean centred) and "
             "between-client (client mean, grand-mean centred) parts; interactions at each level"
-        ]
-        if split
-        else []
-    )
-    return frame, tuple(terms), notes
+        )
+    for name, columns in indicators.items():
+        factor = spec.factors[name]
+        coding = (
+            f"treatment coding against {factor.reference}"
+            if factor.coding == "treatment"
+            else f"sum coding (each level against the mean of the levels; {factor.labels[-1]} "
+            "is minus the others)"
+        )
+        notes.append(f"{factor.label}: {len(columns)} indicator column(s), {coding}")
+    return frame, tuple(terms), targets, notes
 
 
 def _identify_groups(
-    spec: ModelSpec, frame: pd.DataFrame, terms: tuple[str, ...]
+    spec: ModelSpec, frame: pd.DataFrame, targets: dict[str, list[str]]
 ) -> tuple[tuple[GroupSpec, ...], list[str]]:
     notes, groups = [], []
     for group in spec.groups:
@@ -130,11 +226,14 @@ def _identify_groups(
             continue
         slopes = []
         for slope in group.slopes:
-            target = next((t for t in terms if t in (slope, _within(slope))), None)
-            varies = (
-                (frame.groupby(level)[target.split(":")[0]].std().fillna(0) > 1e-12).mean()
-                if target
-                else 0.0
+            fitted = targets.get(slope, [])
+            varies = min(
+                (
+                    (frame.groupby(level)[column].std().fillna(0) > 1e-12).mean()
+                    for target in fitted
+                    for column in target.split(":")
+                ),
+                default=0.0,
             )
             if n_levels < MIN_SLOPE_LEVELS:
                 notes.append(
@@ -147,23 +246,35 @@ def _identify_groups(
                     f"{level}s"
                 )
             else:
-                slopes.append(target)
+                slopes += fitted
         groups.append(GroupSpec(level, tuple(slopes), group.correlated))
     return tuple(groups), notes
 
 
-def _within(term: str) -> str:
-    return ":".join(p + WITHIN for p in term.split(":"))
-
-
 def base_term(term: str) -> str:
-    """The declared term of a fitted one: 'a_within:b_within' -> 'a:b'."""
-    return ":".join(p.removesuffix(WITHIN).removesuffix(BETWEEN) for p in term.split(":"))
+    """The declared term of a fitted one: 'a_within:b_within' -> 'a:b', 'x:f[B]' -> 'x:f'."""
+    return ":".join(
+        p.split("[")[0].removesuffix(WITHIN).removesuffix(BETWEEN) for p in term.split(":")
+    )
+
+
+def declared_variable(column: str) -> str:
+    """The declared predictor of a design column: 'a_within' -> 'a', 'f[B]' -> 'f'."""
+    return base_term(column)
+
+
+def _scaling(column: str, values: pd.Series, treated: dict[str, Treatment]) -> tuple[float, float]:
+    """(centre, scale) of a design column: ``(x - centre) / scale`` enters the model."""
+    treatment = treated.get(declared_variable(column))
+    if treatment is None:  # a factor's indicator column
+        return 0.0, 1.0
+    centre = 0.0 if treatment.centring == "none" else float(values.mean())
+    return centre, float(values.std()) if treatment.standardise else 1.0
 
 
 def prepare_data(spec: ModelSpec, scores: pd.DataFrame) -> ModelData:
-    """Complete cases, centring (within/between with repeated sessions), standardisation
-    and the grouping structure the design identifies."""
+    """Complete cases, centring and standardisation as declared (see :func:`treatments`),
+    factors' indicator columns, and the grouping structure the design identifies."""
     frame, excluded = complete_cases([spec.outcome, *spec.variables], scores)
     if len(frame) < 3:
         left_out = ", ".join(f"{n} for {reason}" for reason, n in excluded.items()) or "none"
@@ -175,26 +286,52 @@ def prepare_data(spec: ModelSpec, scores: pd.DataFrame) -> ModelData:
             "validation warnings list unanswered items and rows with too few items), or "
             "leave the scale missing most rows out of the model's declaration"
         )
-    frame, terms, notes = _decompose(spec, frame)
-    groups, group_notes = _identify_groups(spec, frame, terms)
-    variables = list(dict.fromkeys(p for t in terms for p in t.split(":")))
-    scaling = {name: (float(frame[name].mean()), float(frame[name].std())) for name in variables}
-    raw = {spec.outcome: (0.0, float(frame[spec.outcome].std())), **scaling}
-    zero_sd = [name for name, (_, sd) in raw.items() if not sd > 0]
-    if zero_sd:
-        names = ", ".join(sorted({base_term(name) for name in zero_sd}))
-        raise ModelDataError(
-            f"model '{spec.name}': {names} take(s) a single value in all {len(frame)} rows the "
-            "model uses, so its effect cannot be estimated. Fix: leave it out of the model's "
-            "declaration, or check its items in the study file (the validation warnings list "
-            "constant and unanswered items)"
-        )
+    treated = treatments(spec, frame)
+    frame, terms, targets, notes = expand_terms(spec, frame, treated)
+    groups, group_notes = _identify_groups(spec, frame, targets)
+    columns = list(dict.fromkeys(p for t in terms for p in t.split(":")))
+    moments = {
+        name: (float(frame[name].mean()), float(frame[name].std()))
+        for name in [spec.outcome, *columns]
+    }
+    _check_variation(spec, moments, len(frame))
+    scaling = {name: _scaling(name, frame[name], treated) for name in columns}
     outcome = family(spec.family).outcome(spec, frame[spec.outcome])
     frame = frame.assign(**{spec.outcome: outcome.values})
     scaling = {spec.outcome: (outcome.centre, outcome.scale), **scaling}
     if outcome.note:
         notes.append(outcome.note)
-    return ModelData(frame, terms, scaling, groups, excluded, tuple(notes + group_notes))
+    uncentred = [name for name, t in treated.items() if t.centring == "none"]
+    if uncentred:
+        notes.append(
+            f"{', '.join(uncentred)} not centred: the intercept and lower-order terms of "
+            "interactions are at 0 on their scale"
+        )
+    return ModelData(
+        frame, terms, scaling, groups, excluded, tuple(notes + group_notes), moments, treated
+    )
+
+
+def _check_variation(spec: ModelSpec, moments: dict, n_rows: int) -> None:
+    """A plain error for a variable (or a between-client part) without variation."""
+    constant = [name for name, (_, sd) in moments.items() if not sd > 0]
+    between = [name for name in constant if name.endswith(BETWEEN)]
+    if between:
+        names = ", ".join(declared_variable(name) for name in between)
+        raise ModelDataError(
+            f"model '{spec.name}': the client means of {names} are the same for every client "
+            "(a balanced design, as with a time variable), so a between-client part cannot be "
+            f"estimated. Fix: add to the declaration variables: {{{names.split(', ')[0]}: "
+            "{centring: grand}} (or none), which keeps it whole"
+        )
+    if constant:
+        names = ", ".join(sorted({base_term(name) for name in constant}))
+        raise ModelDataError(
+            f"model '{spec.name}': {names} take(s) a single value in all {n_rows} rows the "
+            "model uses, so its effect cannot be estimated. Fix: leave it out of the model's "
+            "declaration, or check its items in the study file (the validation warnings list "
+            "constant and unanswered items)"
+        )
 
 
 def outcome_range(spec: ModelSpec) -> tuple[float, float]:
@@ -203,7 +340,8 @@ def outcome_range(spec: ModelSpec) -> tuple[float, float]:
 
 
 def design_matrix(terms, frame: pd.DataFrame, scaling: dict) -> np.ndarray:
-    """One column per term: standardised predictors and products of them for interactions."""
+    """One column per term: ``(x - centre) / scale`` of each predictor (standardised by
+    default) and products of them for interactions."""
     names = dict.fromkeys(p for t in terms for p in t.split(":"))
     z = {name: (frame[name] - scaling[name][0]) / scaling[name][1] for name in names}
     return np.column_stack([np.prod([z[n] for n in t.split(":")], axis=0) for t in terms])
