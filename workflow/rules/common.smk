@@ -43,9 +43,14 @@ with exit_on_input_error():
     RESULTS = f"results/{STUDY}"
     LOGS = f"logs/{STUDY}"
     REPORT = f"reports/{STUDY}/report.html"
-    PRIOR_SETS = prior_set_names(MODELS_DIR, config["prior_grid"]["prior_sets"])
     PRIOR_MODELS = bench_models(
         MODELS_DIR, MODELS, config["prior_grid"]["models"], "prior_grid"
+    )
+    # the prior sets' files are needed only when the prior grid has models to refit
+    PRIOR_SETS = (
+        prior_set_names(MODELS_DIR, config["prior_grid"]["prior_sets"])
+        if PRIOR_MODELS
+        else []
     )
     LOO_MODELS = bench_models(MODELS_DIR, MODELS, config["loo"]["models"], "loo")
     LOO_VARIANTS = config["loo"]["variants"]

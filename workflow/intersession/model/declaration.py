@@ -271,7 +271,10 @@ def load_model(
     if variant is not None:
         doc = {**apply_variant(doc, variant, str(path)), "variant": variant}
     known = codebook.predictors
-    groups = _groups(doc.get("groups", []))
+    roles = {name: role for role, name in codebook.level_names.singular.items()}
+    groups = tuple(
+        replace(g, level=roles.get(g.level, g.level)) for g in _groups(doc.get("groups", []))
+    )
     outcomes = doc["outcome"] if isinstance(doc["outcome"], list) else [doc["outcome"]]
     problems = [
         f"outcome '{y}' is not an instrument of the codebook"
@@ -296,7 +299,11 @@ def load_model(
                 problems.append(f"predictor '{term}' uses the outcome '{part}'")
     for group in groups:
         if group.level not in LEVELS:
-            problems.append(f"grouping level '{group.level}' is not one of {', '.join(LEVELS)}")
+            named = [codebook.level_names(level) for level in LEVELS]
+            problems.append(
+                f"grouping level '{group.level}' is not one of {', '.join(LEVELS)}"
+                + (f" (or {', '.join(named)})" if named != list(LEVELS) else "")
+            )
         for slope in group.slopes:
             if slope not in doc["predictors"]:
                 problems.append(

@@ -52,6 +52,7 @@ from intersession.model.parameter_map import OFFSET, group_index
 
 MIN_SLOPE_LEVELS = 10
 WITHIN, BETWEEN = "_within", "_between"
+CENTRED = "_centred"  # the intercept at the design's means, where predictors are uncentred
 
 
 @dataclass(frozen=True)
@@ -534,8 +535,23 @@ def fixed_part(spec: ModelSpec, data: ModelData, suffix: str):
     eta = sum(beta[j] * x[j] for j in range(len(data.terms)))
     if family(spec.family).intercept:  # not where cutpoints absorb it
         name = f"Intercept{suffix}"
-        eta = eta + pm.Normal(name, **prior_args(name, priors["intercept"]))
+        args = prior_args(name, priors["intercept"])
+        if not uncentred(data):
+            return x, eta + pm.Normal(name, **args)
+        means = design_matrix(data.terms, data.frame, data.scaling).mean(axis=0)
+        centred = pm.Normal(f"{name}{CENTRED}", **args)
+        eta = eta + pm.Deterministic(name, centred - pm.math.dot(beta, means))
     return x, eta
+
+
+def uncentred(data: ModelData) -> bool:
+    """Whether some predictor enters uncentred (``centring: none``, or a factor's
+    indicator columns). The intercept's prior is then placed at the design columns' means
+    (``Intercept_centred``) and the intercept at predictors = 0 derived from it, as brms
+    does: the intercept at 0 may lie far from the outcome's mean, where a prior in SD units
+    around 0 would pull it. The likelihood and the group effects are unchanged."""
+    factors = any("[" in column for t in data.terms for column in t.split(":"))
+    return factors or any(t.centring == "none" for t in data.treated.values())
 
 
 def _equation(spec: ModelSpec, data: ModelData, suffix: str, indices: dict) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 
 from intersession import __version__
 from intersession.atomic import write_csv
-from intersession.data.codebook import load_codebook
+from intersession.data.codebook import ROLES, load_codebook
 from intersession.data.validate import counts
 from intersession.report import bench as bench_sections
 from intersession.report import sections as content
@@ -19,7 +19,8 @@ from intersession.tables import read_table
 
 
 def study_summary(inputs, study: dict, book, tables_dir: Path) -> dict:
-    """The study's size, design, data file and instruments (with reliability, mean, SD)."""
+    """The study's size, design, data file and instruments (with reliability, mean, SD),
+    and the codebook's words for its levels (``words``: client, clients, therapist...)."""
     scores = read_table(study["scores"])
     rel = read_table(study["reliability"])
     rel["mean"] = [scores[n].mean() for n in rel["instrument"]]
@@ -41,6 +42,10 @@ def study_summary(inputs, study: dict, book, tables_dir: Path) -> dict:
         "format": source["format"],
         "value_labels": source["value_labels"],
         "instruments": rel.to_dict("records"),
+        "words": {
+            **{role: book.level_names(role) for role in ROLES},
+            **{f"{role}s": book.level_names(role, 2) for role in ROLES},
+        },
     }
 
 
