@@ -21,6 +21,7 @@ from pathlib import Path
 
 from intersession.data.codebook import Codebook
 from intersession.model.families import FAMILIES, prior_schema_extension
+from intersession.model.lags import lagged
 from intersession.schema import DeclarationError, check, load_yaml
 
 LEVELS = ("client", "therapist", "site")
@@ -290,13 +291,22 @@ def load_model(
         problems.append(f"outcomes {outcomes} repeat an instrument")
     for term in doc["predictors"]:
         for part in term.split(":"):
-            if part not in known:
+            name = lagged(part) or part
+            if name not in known:
                 problems.append(
                     f"predictor '{part}' (in '{term}') is not an instrument, a factor or the "
                     "session"
                 )
             if part in outcomes:
-                problems.append(f"predictor '{term}' uses the outcome '{part}'")
+                problems.append(
+                    f"predictor '{term}' uses the outcome '{part}' (its previous session's "
+                    f"value is written lag({part}))"
+                )
+            if lagged(part) and "session" not in codebook.roles:
+                problems.append(
+                    f"predictor '{part}' needs a session column in the codebook (a lag is "
+                    "the value at the client's previous session)"
+                )
     for group in groups:
         if group.level not in LEVELS:
             named = [codebook.level_names(level) for level in LEVELS]
@@ -310,7 +320,7 @@ def load_model(
                     f"random slope '{slope}' by {group.level} is not a population-level term"
                 )
     for name, option in doc["variables"].items():
-        if name not in known:
+        if (lagged(name) or name) not in known:
             problems.append(f"variables: '{name}' is not an instrument, a factor or the session")
         elif name in codebook.factors and option:
             problems.append(

@@ -68,7 +68,7 @@ def equations(spec: ModelSpec) -> list[ModelSpec]:
 def prepare_joint(spec: ModelSpec, scores: pd.DataFrame) -> list[tuple[ModelSpec, ModelData, str]]:
     """Every outcome's equation on the rows complete in all outcomes and predictors."""
     parts = equations(spec)
-    frame, excluded = complete_cases([*spec.outcomes, *spec.variables], scores)
+    frame, excluded = complete_cases([*spec.outcomes, *spec.variables], scores, spec.name)
     prepared = [replace(prepare_data(part, frame), excluded=excluded) for part in parts]
     _, notes = correlated_levels(prepared[0])
     return [
@@ -102,7 +102,7 @@ def build_joint(equations: list[tuple[ModelSpec, ModelData, str]]) -> pm.Model:
                     group_effects(group.level, [b], index, priors, b[0], group.correlated)[0]
                     for b in blocks
                 ]
-            etas = [eta + part for eta, part in zip(etas, parts, strict=True)]
+            etas = [eta + part for eta, (_, part) in zip(etas, parts, strict=True)]
         chol, corr, sds = lkj_cholesky(f"chol_{RESIDUAL}", len(outcomes), priors, "residual_sd")
         pm.Deterministic(f"corr_{RESIDUAL}", corr, dims=("outcome", "outcome_bis"))
         for i, (_, _, suffix) in enumerate(equations):

@@ -40,7 +40,7 @@ def prepare_mediation(
 ) -> list[tuple[ModelSpec, ModelData, str]]:
     """Both equations on the rows complete in all four variables."""
     a_path, b_path = equations(spec)
-    frame, excluded = complete_cases([b_path.outcome, *b_path.variables], scores)
+    frame, excluded = complete_cases([b_path.outcome, *b_path.variables], scores, spec.name)
     a_data = prepare_data(a_path, frame)
     b_data = replace(prepare_data(b_path, frame), excluded=excluded)
     return [(a_path, a_data, A_PATH), (b_path, b_data, B_PATH)]
