@@ -64,6 +64,8 @@ def report_context(
     directories per model and calibration tables, where they ran."""
     book = load_codebook(inputs.codebook)
     labels = {name: inst.label for name, inst in book.instruments.items()}
+    labels |= {name: factor.label for name, factor in book.factors.items()}
+    labels["session"] = book.level_names("session").capitalize()
     interval = settings["interval"]
     store = content.FigureStore(figures_dir)
     sections = [

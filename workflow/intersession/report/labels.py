@@ -1,4 +1,4 @@
-"""Readable names of terms and parameters, from the codebook's instrument labels.
+"""Readable names of terms and parameters, from the codebook's instrument and factor labels.
 
 ``self_alliance_within:other_alliance_within`` reads "Self-alliance x Other-alliance
 (within)"; ``sd_client`` with term ``self_alliance_within`` reads "SD of client slopes of
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from intersession.effects.parameters import INTERCEPT_ROW, SLOPE_ROW
 from intersession.model.families import auxiliary_entry
+from intersession.model.lags import lagged
 from intersession.model.parameter_map import CORRELATION, GROUP_SD
 from intersession.model.regression import BETWEEN, WITHIN
 
@@ -20,7 +21,19 @@ def term_label(term: str, labels: dict[str, str]) -> str:
     for suffix in (WITHIN, BETWEEN):
         if all(p.endswith(suffix) for p in parts):
             parts, level = [p.removesuffix(suffix) for p in parts], f" ({suffix[1:]})"
-    return " \u00d7 ".join(labels.get(p, p) for p in parts) + level
+    return " \u00d7 ".join(_part(p, labels) for p in parts) + level
+
+
+def _part(name: str, labels: dict[str, str]) -> str:
+    """One component: 'sector[Catholic]' reads "School sector: Catholic", 'lag(x)' reads
+    "<x's label> (previous session)"."""
+    if name.endswith("]"):
+        factor, _, level = name[:-1].partition("[")
+        return f"{labels.get(factor, factor)}: {level}"
+    source = lagged(name)
+    if source:
+        return f"{labels.get(source, source)} (previous session)"
+    return labels.get(name, name)
 
 
 def effect_label(effect: str, labels: dict[str, str]) -> str:
