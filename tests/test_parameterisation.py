@@ -108,7 +108,7 @@ def test_a_factor_becomes_indicator_columns_and_predictors_keep_their_units(tmp_
     assert set(scores["sector"]) == {"Public", "Catholic", "Private"}
     models = write_model(
         tmp_path / "models",
-        formula="math ~ ses * sector + (1 + ses | school)",
+        formula="math ~ ses * sector + (1 + ses | school) + (1 | student)",
         centring="none",
         standardise=False,
     )
@@ -128,6 +128,10 @@ def test_a_factor_becomes_indicator_columns_and_predictors_keep_their_units(tmp_
     assert data.moments["ses"][0] == pytest.approx(scores["ses"].mean())
     assert [(g.level, g.slopes) for g in data.groups] == [("therapist", ("ses",))]
     assert book.level_names("therapist", 60) == "schools"
+    assert (
+        "student intercepts left out: one row per student, so its intercept cannot be told "
+        "apart from the residual"
+    ) in data.notes
 
 
 def test_sum_coding_and_category_codes_agree(tmp_path):

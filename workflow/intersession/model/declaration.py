@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from intersession.data.codebook import Codebook
+from intersession.data.codebook import Codebook, LevelNames
 from intersession.model.families import FAMILIES, prior_schema_extension
 from intersession.model.lags import lagged
 from intersession.schema import DeclarationError, check, load_yaml
@@ -67,6 +67,8 @@ class ModelSpec:
     options: dict = field(default_factory=dict)
     #: The codebook's factors (categorical covariates), by name.
     factors: dict = field(default_factory=dict)
+    #: What the study calls each level (``data.codebook.LevelNames``): notes use its words.
+    level_names: LevelNames = field(default_factory=lambda: LevelNames({}))
     #: Items and response range of every instrument of the codebook, by name, so that an
     #: equation of another outcome (a mediator, a joint model's outcome) gets its own.
     scales: dict = field(default_factory=dict)
@@ -291,8 +293,7 @@ def load_model(
         problems.append(f"outcomes {outcomes} repeat an instrument")
     for term in doc["predictors"]:
         for part in term.split(":"):
-            name = lagged(part) or part
-            if name not in known:
+            if (lagged(part) or part) not in known:
                 problems.append(
                     f"predictor '{part}' (in '{term}') is not an instrument, a factor or the "
                     "session"
@@ -354,6 +355,7 @@ def load_model(
         standardise=doc["standardise"],
         options=doc["variables"],
         factors=dict(codebook.factors),
+        level_names=codebook.level_names,
         scales={
             name: (max(1, len(inst.items)), inst.low, inst.high)
             for name, inst in codebook.instruments.items()

@@ -247,19 +247,20 @@ def _identify_groups(
     notes, groups = [], []
     for group in spec.groups:
         level = group.level
+        one, many = spec.level_names(level), spec.level_names(level, 2)
         if level not in frame.columns:
-            notes.append(f"{level} intercepts left out: the study has no {level} column")
+            notes.append(f"{one} intercepts left out: the study has no {one} column")
             continue
         n_levels = frame[level].nunique()
         if n_levels < MIN_GROUP_LEVELS:
             notes.append(
-                f"{level} intercepts left out: {n_levels} {level}(s) in the data, fewer than "
+                f"{one} intercepts left out: {n_levels} {one}(s) in the data, fewer than "
                 f"the {MIN_GROUP_LEVELS} needed to estimate their SD"
             )
             continue
         if n_levels == len(frame):
             notes.append(
-                f"{level} intercepts left out: one row per {level}, so its intercept cannot be "
+                f"{one} intercepts left out: one row per {one}, so its intercept cannot be "
                 "told apart from the residual"
             )
             continue
@@ -276,13 +277,13 @@ def _identify_groups(
             )
             if n_levels < MIN_SLOPE_LEVELS:
                 notes.append(
-                    f"{slope} slopes by {level} left out: {n_levels} {level}(s), fewer than "
+                    f"{slope} slopes by {one} left out: {n_levels} {one}(s), fewer than "
                     f"the {MIN_SLOPE_LEVELS} needed"
                 )
             elif varies < 0.5:
                 notes.append(
-                    f"{slope} slopes by {level} left out: {slope} does not vary within most "
-                    f"{level}s"
+                    f"{slope} slopes by {one} left out: {slope} does not vary within most "
+                    f"{many}"
                 )
             else:
                 slopes += fitted
