@@ -282,8 +282,7 @@ def _identify_groups(
                 )
             elif varies < 0.5:
                 notes.append(
-                    f"{slope} slopes by {one} left out: {slope} does not vary within most "
-                    f"{many}"
+                    f"{slope} slopes by {one} left out: {slope} does not vary within most {many}"
                 )
             else:
                 slopes += fitted

@@ -66,6 +66,7 @@ def report_context(
     labels = {name: inst.label for name, inst in book.instruments.items()}
     labels |= {name: factor.label for name, factor in book.factors.items()}
     labels["session"] = book.level_names("session").capitalize()
+    labels |= {role: book.level_names(role) for role in ROLES if role != "session"}
     interval = settings["interval"]
     store = content.FigureStore(figures_dir)
     sections = [
@@ -95,7 +96,12 @@ def report_context(
         "loo": comparisons,
         "calibration": calibrated,
         "methods": statistical_analysis(
-            sections, inputs.sampler, interval, settings["jn_probability"], first.versions
+            sections,
+            inputs.sampler,
+            interval,
+            settings["jn_probability"],
+            first.versions,
+            labels,
         ),
         "results": [line for section in sections for line in section["results"]],
         "all_passed": bool(np.all([r["passed"] for s in sections for r in s["diagnostics"]])),

@@ -54,12 +54,14 @@ def parameter_label(parameter: str, term: str, labels: dict[str, str]) -> str:
         return f"{aux.label} {term}" if term else aux.label
     if parameter.startswith(GROUP_SD):
         level = parameter.removeprefix(GROUP_SD)
+        level = labels.get(level, level)  # the codebook's word for the level
         if term in ("", INTERCEPT_ROW):
             return f"SD of {level} intercepts"
         return f"SD of {level} slopes of {term_label(term, labels)}"
     if parameter.startswith(CORRELATION):
         level = parameter.removeprefix(CORRELATION)
         sides = term.split(" ~ ")
+        level = labels.get(level, level) if level != "residual" else level
         if level == "residual":
             return "Residual correlation: " + " ~ ".join(labels.get(y, y) for y in sides)
         a, b = (effect_label(side, labels) for side in sides)

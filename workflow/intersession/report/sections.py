@@ -168,38 +168,48 @@ def _interactions(name, tables, labels, interval, store) -> list[dict]:
             ]
 
         regions = pick(tables["johnson_neyman"])
-        flood = figures.floodlight(pick(tables["floodlight"]), regions, names, interval)
-        lines = figures.predicted_lines(pick(tables["predictions"]), names, interval)
+        flood_table = pick(tables["floodlight"])
+        lines_table = pick(tables["predictions"])
+        levels = lines_table["moderator_level"].unique().tolist()
+        continuous = not flood_table.empty  # a binary or categorical moderator has no range
+        entries = []
+        if continuous:
+            entries.append(
+                figure_entry(
+                    store,
+                    figures.floodlight(flood_table, regions, names, interval),
+                    f"{name}_floodlight_{i + 1}",
+                    f"Slope of {names['focal']} on {names['outcome']} over the observed "
+                    f"range of {names['moderator']}, with its {interval:.0%} band, the "
+                    "Johnson-Neyman regions shaded and the data's density below",
+                    f"Floodlight: where the slope of {names['focal']} is credibly positive "
+                    "(green) or negative (red); dashed lines mark the Johnson-Neyman "
+                    "boundaries.",
+                )
+            )
+        where = (
+            f"at low (-1 SD), mean and high (+1 SD) {names['moderator']}"
+            if continuous
+            else f"for each value of {names['moderator']} ({', '.join(map(str, levels))})"
+        )
+        entries.append(
+            figure_entry(
+                store,
+                figures.predicted_lines(lines_table, names, interval),
+                f"{name}_lines_{i + 1}",
+                f"Predicted {names['outcome']} over {names['focal']} {where}, each line with "
+                f"a {interval:.0%} credible band",
+                f"Predicted {names['outcome']} over {names['focal']} {where}: the "
+                "interaction shows as lines of different slope.",
+            )
+        )
         found.append(
             {
                 "title": f"{names['focal']} \u00d7 {names['moderator']} on {names['outcome']}",
                 "names": names,
                 "slopes": slopes.to_dict("records"),
                 "regions": regions.to_dict("records"),
-                "figures": [
-                    figure_entry(
-                        store,
-                        flood,
-                        f"{name}_floodlight_{i + 1}",
-                        f"Slope of {names['focal']} on {names['outcome']} over the observed "
-                        f"range of {names['moderator']}, with its {interval:.0%} band, the "
-                        "Johnson-Neyman regions shaded and the data's density below",
-                        f"Floodlight: where the slope of {names['focal']} is credibly positive "
-                        "(green) or negative (red); dashed lines mark the Johnson-Neyman "
-                        "boundaries.",
-                    ),
-                    figure_entry(
-                        store,
-                        lines,
-                        f"{name}_lines_{i + 1}",
-                        f"Predicted {names['outcome']} over {names['focal']} at low (-1 SD), "
-                        f"mean and high (+1 SD) {names['moderator']}, each line with a "
-                        f"{interval:.0%} credible band",
-                        f"Predicted {names['outcome']} over {names['focal']} at three levels "
-                        f"of {names['moderator']}: the interaction shows as lines of different "
-                        "slope.",
-                    ),
-                ],
+                "figures": entries,
             }
         )
     return found

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from intersession.checks.diagnostics import THRESHOLDS
+from intersession.data.codebook import LevelNames
 from intersession.effects.parameters import SLOPE_ROW
 from intersession.model.families import family
 from intersession.report.labels import term_label
@@ -70,6 +71,46 @@ def pointwise_text(sections: list[dict]) -> str:
     )
 
 
+def treatment_text(sections: list[dict], labels: dict) -> str:
+    """Per model, the predictors that do not follow the default (grand-mean or
+    within/between centred and standardised), and its factors' coding."""
+    sentences = []
+    for section in sections:
+        record = section["record"]
+        kept = [n for n, t in record.treatments.items() if t["centring"] in ("none", "latent")]
+        raw = [n for n, t in record.treatments.items() if not t["standardise"]]
+        parts = []
+        if kept:
+            parts.append(
+                f"{_names(kept, labels)} entered uncentred (the intercept and lower-order terms "
+                "of interactions at 0; a latent-centred autoregression on the client's own "
+                "level)"
+                if any(record.treatments[n]["centring"] == "latent" for n in kept)
+                else f"{_names(kept, labels)} entered uncentred (the intercept and lower-order "
+                "terms of interactions at 0)"
+            )
+        if raw:
+            parts.append(f"{_names(raw, labels)} in their own units (not standardised)")
+        for info in record.factors.values():
+            coding = (
+                f"treatment coding against {info['reference']}"
+                if info["coding"] == "treatment"
+                else "sum (effect) coding"
+            )
+            parts.append(f"{info['label']} with {coding}")
+        if parts:
+            sentences.append(f"In the {section['label']} model, " + "; ".join(parts) + ".")
+    return " ".join(sentences)
+
+
+def _plural(word: str) -> str:
+    return LevelNames({"level": word})("level", 2)
+
+
+def _names(names: list[str], labels: dict) -> str:
+    return ", ".join(term_label(n, labels) for n in names)
+
+
 def scaling_text(sections: list[dict]) -> str:
     """How predictors and outcomes were scaled, per family (``model.families``)."""
     methods = [
@@ -96,12 +137,18 @@ def scaling_text(sections: list[dict]) -> str:
 
 
 def statistical_analysis(
-    sections: list[dict], sampler: dict, interval: float, jn_probability: float, versions: dict
+    sections: list[dict],
+    sampler: dict,
+    interval: float,
+    jn_probability: float,
+    versions: dict,
+    instrument_labels: dict | None = None,
 ) -> str:
     """One paragraph: models, centring, group effects, priors, sampler, checks, software."""
     labels = "; ".join(f"{s['label']} ({s['family']})" for s in sections)
     repeated = any(any("within-client" in n for n in s["notes"]) for s in sections)
     levels = sorted({g["level"] for s in sections for g in s["record"].groups})
+    words = instrument_labels or {}  # also the codebook's words for the levels
     slopes = any(g["slopes"] for s in sections for g in s["record"].groups)
     prior_sets = {
         s["record"].identity.priors["name"]: s["record"].identity.priors for s in sections
@@ -116,6 +163,9 @@ def statistical_analysis(
         f"{sampler['tune']:,} tuning iterations (target acceptance {sampler['target_accept']:g}).",
         scaling_text(sections),
     ]
+    exceptions = treatment_text(sections, instrument_labels or {})
+    if exceptions:
+        sentences.append("Exceptions to this scaling: " + exceptions)
     if repeated:
         sentences.append(
             "Predictors that vary across sessions were split into within-client (person-mean "
@@ -124,7 +174,8 @@ def statistical_analysis(
         )
     if levels:
         sentences.append(
-            f"Intercepts varied across {', '.join(f'{level}s' for level in levels)} where the "
+            f"Intercepts varied across {', '.join(_plural(words.get(lv, lv)) for lv in levels)} "
+            "where the "
             "design identified them (non-centred parameterisation)"
             + (", with random slopes correlated with them (LKJ prior)." if slopes else ".")
         )
@@ -175,8 +226,21 @@ def interaction_results(
     for (outcome, focal, moderator), table in slopes.groupby(keys, sort=False):
         outcome_text = labels.get(outcome, outcome)
         focal_text, moderator_text = term_label(focal, labels), term_label(moderator, labels)
-        term = params[(params["outcome"] == outcome) & (params["term"] == f"{focal}:{moderator}")]
         std = table[table["scale"] == "standardised"].set_index("moderator_level")
+        if "-1 SD" not in std.index:  # a factor's categories or a binary moderator's values
+            lines.append(
+                f"In the {section['label']} model, the slope of {focal_text} on "
+                f"{outcome_text} by {moderator_text} was "
+                + "; ".join(
+                    f"{estimate(row, interval=interval)} "
+                    + ("for the difference " if " - " in str(level) else "at ")
+                    + str(level).replace(" - ", " \u2212 ")
+                    for level, row in std.iterrows()
+                )
+                + "."
+            )
+            continue
+        term = params[(params["outcome"] == outcome) & (params["term"] == f"{focal}:{moderator}")]
         text = (
             f"In the {section['label']} model, the {focal_text} \u00d7 {moderator_text} "
             f"interaction on {outcome_text} was {estimate(term.iloc[0], interval=interval)}."
