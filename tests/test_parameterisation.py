@@ -322,3 +322,33 @@ def test_uncentred_model_with_a_factor_reproduces_reml(tmp_path):
     ]
     catholic_slope = per_category.set_index("moderator_level").loc["Catholic", "mean"]
     assert catholic_slope == pytest.approx(reml.fe_params[1] + reml.fe_params[4], abs=0.15)
+    # the report's model section and methods text say how this model differs
+    from intersession.report.sections import FigureStore, model_section
+    from intersession.report.text import statistical_analysis
+
+    steps.diagnose(str(tmp_path / "m.nc"), str(tmp_path / "diagnostics.csv"))
+    words = {"math": "Maths achievement", "ses": "SES", "sector": "School sector"}
+    words |= {"client": "student", "therapist": "school"}
+    section = model_section(
+        "m",
+        str(tmp_path / "m.nc"),
+        str(tmp_path / "effects"),
+        read_table(tmp_path / "diagnostics.csv"),
+        words,
+        0.9,
+        FigureStore(tmp_path / "figures"),
+        tmp_path / "tables",
+    )
+    figures = sorted(p.stem for p in (tmp_path / "figures").glob("m_*lines*.png"))
+    assert figures == ["m_lines_1"]  # per sector; no floodlight over a category's code
+    assert not list((tmp_path / "figures").glob("m_floodlight*"))
+    text = statistical_analysis([section], BOUNDED_SAMPLER, 0.9, 0.95, {}, words)
+    assert (
+        "Exceptions to this scaling: In the m model, SES entered uncentred (the intercept and "
+        "lower-order terms of interactions at 0); SES in their own units (not standardised); "
+        "School sector with treatment coding against Public."
+    ) in text
+    assert "Intercepts varied across schools where the design identified them" in text
+    assert (
+        "the slope of SES on Maths achievement by School sector was β = " in section["results"][0]
+    )
