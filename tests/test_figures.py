@@ -20,7 +20,7 @@ def test_floodlight_marks_johnson_neyman_boundaries_and_shades_regions():
     )
     regions = pd.DataFrame(
         {
-            "region": ["slope > 0 with probability >= 0.95", "slope = 0 (median, 95% interval)"],
+            "region": ["slope > 0 (95% interval above 0)", "slope = 0 (median, 95% interval)"],
             "lower": [5.0, 3.5],
             "upper": [7.0, 4.5],
             "lower_is_boundary": [True, False],

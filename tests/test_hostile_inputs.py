@@ -425,7 +425,7 @@ def report_context(default_run, tmp_path_factory):
         config = check(config, "config", "config.yaml")
         steps.report(
             inputs=StudyInputs.from_config(config),
-            settings={**config["report"], "jn_probability": config["effects"]["jn_probability"]},
+            settings=config["report"],
             study={
                 "scores": str(res / "scores" / "scores.csv"),
                 "reliability": str(res / "scores" / "reliability.csv"),

@@ -120,7 +120,7 @@ def test_report_probes_the_interaction_and_drafts_the_text(run):
     """Simple slopes, a Johnson-Neyman region for ISP-actions (simulated with a positive
     interaction) and none for ISP-thoughts, and the drafted methods and results."""
     regions = read_table(results(run, "effects", "isp_actions", "johnson_neyman.csv"))
-    positive = regions[regions["region"] == "slope > 0 with probability >= 0.95"].iloc[0]
+    positive = regions[regions["region"] == "slope > 0 (95% interval above 0)"].iloc[0]
     assert positive["lower_is_boundary"] and positive["observed_min"] < positive["lower"]
     assert positive["upper"] == positive["observed_max"]
     thoughts = read_table(results(run, "effects", "isp_thoughts", "johnson_neyman.csv"))
@@ -133,9 +133,13 @@ def test_report_probes_the_interaction_and_drafts_the_text(run):
     html = (run / "reports" / STUDY / "report.html").read_text()
     assert "<h3>Statistical analysis</h3>" in html and "We fitted 5 Bayesian" in html
     assert (
-        f"The slope of Self-alliance was credibly positive for Other-alliance from "
-        f"{positive['lower']:.2f}" in html
+        "The 95% credible interval of the slope of Self-alliance excluded zero: positive for "
+        f"Other-alliance from {positive['lower']:.2f}" in html
     )
+    inside = int(positive["n_inside"])
+    assert 0 < inside < positive["n_observed"] == 81
+    assert f"where {inside} of the 81 observations ({inside / 81:.0%}) lie" in html
+    assert "they are not a significance test" in html
     assert "No Johnson-Neyman region lies within the observed range of Other-alliance" in html
 
 

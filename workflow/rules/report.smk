@@ -44,10 +44,7 @@ rule report:
         runtime=10,
     params:
         inputs=STUDY_INPUTS,
-        settings={
-            **config["report"],
-            "jn_probability": config["effects"]["jn_probability"],
-        },
+        settings=config["report"],
         models=MODELS,
         effects=[f"{RESULTS}/effects/{m}" for m in MODELS],
         loo_models=LOO_MODELS,

@@ -37,8 +37,8 @@ def effect_tables(
     idata: az.InferenceData, record: FitRecord, interval: float, settings: dict
 ) -> dict:
     """``{name: DataFrame}`` for every name of ``EFFECT_TABLES`` of a fit and its record;
-    ``settings`` is the config's ``effects`` section (moderator values, ROPE,
-    Johnson-Neyman probability)."""
+    ``settings`` is the config's ``effects`` section (moderator values, ROPE); the
+    Johnson-Neyman regions use ``interval``, as the floodlight band does."""
     parts: dict[str, list] = {name: [] for name in EFFECT_TABLES}
     parts["parameters"].append(parameter_table(idata, interval))
     for suffix, outcome, focal, moderator in predictions.interaction_terms(idata):
@@ -49,7 +49,7 @@ def effect_tables(
         values = settings["moderator_values"].get(base_term(moderator), [])
         parts["slopes"].append(slopes.simple_slopes(inter, values, interval, settings["rope"]))
         parts["floodlight"].append(slopes.floodlight(inter, interval))
-        parts["johnson_neyman"].append(slopes.johnson_neyman(inter, settings["jn_probability"]))
+        parts["johnson_neyman"].append(slopes.johnson_neyman(inter, interval))
     parts["prior_predictive"].append(
         prior_checks.prior_predictive_table(idata, record.outcome_ranges)
     )

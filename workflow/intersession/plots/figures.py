@@ -73,8 +73,12 @@ def floodlight(table: pd.DataFrame, regions: pd.DataFrame, labels: dict, interva
         for side in ("lower", "upper"):
             if region[f"{side}_is_boundary"]:
                 ax.axvline(region[side], color=colour, linestyle="--", linewidth=1)
-    ax.set_ylabel(f"Slope of {labels['focal']}")
-    ax.set_title(f"{labels['outcome']}: slope of {labels['focal']} ({interval:.0%} band)")
+    ax.set_ylabel(f"Slope of {labels['focal']}\n(outcome points per predictor point)")
+    ax.set_title(
+        f"{labels['outcome']}: slope of {labels['focal']}, {interval:.0%} band;\n"
+        f"shaded where the {interval:.0%} band excludes 0",
+        fontsize="medium",
+    )
     ax.legend(frameon=False, fontsize="small", loc="upper left")
     dens.fill_between(x, table["density"], color="#777777", alpha=0.5)
     dens.set_yticks([])

@@ -54,7 +54,7 @@ def report_context(
     tables_dir: Path,
 ) -> dict:
     """The template's context. ``inputs``: the study's ``StudyInputs``; ``settings``: the
-    config's ``report`` section plus ``jn_probability``; ``models``: (name, fit, effects
+    config's ``report`` section; ``models``: (name, fit, effects
     directory, diagnostics table) per model; ``bench``: the prior comparison table, LOO
     directories per model and calibration tables, where they ran."""
     book = load_codebook(inputs.codebook)
@@ -87,9 +87,7 @@ def report_context(
         "prior_comparison": priors,
         "loo": comparisons,
         "calibration": calibrated,
-        "methods": statistical_analysis(
-            sections, inputs.sampler, interval, settings["jn_probability"], first.versions
-        ),
+        "methods": statistical_analysis(sections, inputs.sampler, interval, first.versions),
         "results": [line for section in sections for line in section["results"]],
         "all_passed": bool(np.all([r["passed"] for s in sections for r in s["diagnostics"]])),
         "provenance": {

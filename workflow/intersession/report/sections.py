@@ -20,6 +20,7 @@ from intersession.atomic import atomic_path, write_csv
 from intersession.effects.parameters import JOINT, SLOPE_ROW
 from intersession.effects.prior_checks import prior_predictive_draws
 from intersession.effects.sensitivity import THRESHOLD as SENSITIVITY_THRESHOLD
+from intersession.effects.slopes import ZERO_REGION
 from intersession.inference.record import FitRecord
 from intersession.model.families import family
 from intersession.model.joint import RESIDUAL
@@ -184,9 +185,12 @@ def _interactions(name, tables, labels, interval, store) -> list[dict]:
                         f"Slope of {names['focal']} on {names['outcome']} over the observed "
                         f"range of {names['moderator']}, with its {interval:.0%} band, the "
                         "Johnson-Neyman regions shaded and the data's density below",
-                        f"Floodlight: where the slope of {names['focal']} is credibly positive "
-                        "(green) or negative (red); dashed lines mark the Johnson-Neyman "
-                        "boundaries.",
+                        f"Floodlight: the slope of {names['focal']} (original scale points) "
+                        f"with its {interval:.0%} credible band; shaded where that band "
+                        "excludes zero (green: positive, red: negative), dashed lines at the "
+                        "Johnson-Neyman boundaries. "
+                        + region_shares(regions)
+                        + "The regions describe the slope's posterior, not a test.",
                     ),
                     figure_entry(
                         store,
@@ -203,6 +207,19 @@ def _interactions(name, tables, labels, interval, store) -> list[dict]:
             }
         )
     return found
+
+
+def region_shares(regions: pd.DataFrame) -> str:
+    """'Inside the shaded region: 12 of the 81 observations (15%). ' (or nothing)."""
+    found = regions[~regions["region"].str.startswith(ZERO_REGION)]
+    if found.empty:
+        return "No region lies within the observed range. "
+    inside = int(found["n_inside"].sum())
+    observed = int(found["n_observed"].iloc[0])
+    return (
+        f"Inside the shaded region{'s' if len(found) > 1 else ''}: {inside:,} of the "
+        f"{observed:,} observations ({inside / observed:.0%}). "
+    )
 
 
 def _outcomes(record: FitRecord) -> list:

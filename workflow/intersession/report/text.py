@@ -11,6 +11,7 @@ import pandas as pd
 
 from intersession.checks.diagnostics import THRESHOLDS
 from intersession.effects.parameters import SLOPE_ROW
+from intersession.effects.slopes import ZERO_REGION, jn_threshold
 from intersession.model.families import family
 from intersession.report.labels import term_label
 
@@ -30,8 +31,8 @@ def probability(value: float) -> str:
 
 
 def _share(value: float) -> str:
-    """0.95 -> '.95'."""
-    return f"{value:g}".lstrip("0")
+    """0.975 -> '.975'."""
+    return f"{round(value, 4):g}".lstrip("0")
 
 
 def estimate(row, symbol: str = "\u03b2", interval: float = 0.95) -> str:
@@ -96,7 +97,7 @@ def scaling_text(sections: list[dict]) -> str:
 
 
 def statistical_analysis(
-    sections: list[dict], sampler: dict, interval: float, jn_probability: float, versions: dict
+    sections: list[dict], sampler: dict, interval: float, versions: dict
 ) -> str:
     """One paragraph: models, centring, group effects, priors, sampler, checks, software."""
     labels = "; ".join(f"{s['label']} ({s['family']})" for s in sections)
@@ -146,9 +147,12 @@ def statistical_analysis(
     )
     sentences.append(
         "Interactions were probed with simple slopes at \u22121 SD, the mean and +1 SD of the "
-        "moderator and with Johnson-Neyman regions, the moderator values at which the "
-        "posterior probability of a positive slope is at least "
-        f"{_share(jn_probability)} or at most {_share(1 - jn_probability)}."
+        "moderator and with Johnson-Neyman regions: the moderator values at which the "
+        f"{interval:.0%} credible interval of the slope excludes zero (posterior probability "
+        f"of a positive slope at least {_share(jn_threshold(interval))} or at most "
+        f"{_share(1 - jn_threshold(interval))}), the criterion of every interval reported. "
+        "The regions describe the posterior of the slope across the moderator; they are not "
+        "a significance test."
     )
     sentences.append(
         f"We report posterior means with {interval:.0%} equal-tailed "
@@ -190,29 +194,50 @@ def interaction_results(
             & (regions["focal"] == focal)
             & (regions["moderator"] == moderator)
         ]
-        lines.append(text + " " + johnson_neyman_sentence(mine, focal_text, moderator_text))
+        lines.append(
+            text + " " + johnson_neyman_sentence(mine, focal_text, moderator_text, interval)
+        )
     return lines
 
 
-def johnson_neyman_sentence(regions: pd.DataFrame, focal: str, moderator: str) -> str:
-    """'The slope of X was credibly positive for W from 4.52 (MCSE 0.03) to the top of the
-    observed range (7.00).' or that no region lies in the observed range."""
+def johnson_neyman_sentence(
+    regions: pd.DataFrame, focal: str, moderator: str, interval: float = 0.95
+) -> str:
+    """'The 95% credible interval of the slope of X excluded zero (positive) for W from
+    4.52 (MCSE 0.03) to the top of the observed range (7.00), where 12 of the 81
+    observations (15%) lie.' or that no region lies in the observed range; then that the
+    regions are descriptive."""
     low, high = regions["observed_min"].iloc[0], regions["observed_max"].iloc[0]
-    found = regions[~regions["region"].str.startswith("slope = 0")]
+    found = regions[~regions["region"].str.startswith(ZERO_REGION)]
+    caveat = (
+        " Johnson-Neyman regions describe where the posterior of the slope lies; they are "
+        "not a significance test."
+    )
     if found.empty:
         return (
             f"No Johnson-Neyman region lies within the observed range of {moderator} "
-            f"({number(low)} to {number(high)}): the slope of {focal} is not credibly "
-            "positive or negative anywhere in it."
+            f"({number(low)} to {number(high)}): the {interval:.0%} credible interval of the "
+            f"slope of {focal} includes zero everywhere in it." + caveat
         )
     parts = []
     for _, row in found.iterrows():
         sign = "positive" if row["region"].startswith("slope >") else "negative"
         parts.append(
-            f"credibly {sign} for {moderator} from {_side(row, 'lower', 'bottom')} to "
-            f"{_side(row, 'upper', 'top')}"
+            f"{sign} for {moderator} from {_side(row, 'lower', 'bottom')} to "
+            f"{_side(row, 'upper', 'top')}, {sample_share(row['n_inside'], row['n_observed'])}"
         )
-    return f"The slope of {focal} was " + "; and ".join(parts) + "."
+    return (
+        f"The {interval:.0%} credible interval of the slope of {focal} excluded zero: "
+        + "; and ".join(parts)
+        + "."
+        + caveat
+    )
+
+
+def sample_share(inside: float, observed: float) -> str:
+    """'where 12 of the 81 observations (15%) lie'."""
+    inside, observed = int(inside), int(observed)
+    return f"where {inside:,} of the {observed:,} observations ({inside / observed:.0%}) lie"
 
 
 def _side(row, name: str, end: str) -> str:
