@@ -19,8 +19,9 @@ moderator value w (standardised z) is ``b_x + b_xw * z`` per SD of x, or
   posterior of the slope over the moderator; they are not a test, and each row gives how
   many observations fall inside it. A boundary is where that probability crosses the
   threshold, located by linear interpolation on a 400-point grid; its Monte Carlo
-  standard error comes from 100 bootstrap resamples of the draws, inflated by sqrt(draws / ESS) for autocorrelation. The posterior of the point
-  where the slope changes sign, ``-b_x / b_xw``, is given as well: it shows how uncertain
+  standard error comes from 100 bootstrap resamples of the draws, inflated by
+  sqrt(draws / ESS) for autocorrelation. The posterior of the point where the slope
+  changes sign, ``-b_x / b_xw``, is given as well: it shows how uncertain
   the location of the change itself is.
 """
 
