@@ -21,7 +21,8 @@ def test_apa_numbers():
     assert probability(0.98641) == "= .986" and probability(0.99996) == "> .999"
     row = {"mean": 0.2412, "lower": -0.051, "upper": 0.44, "pd": 0.9864}
     assert estimate(row) == "\u03b2 = 0.24, 95% CrI [\u22120.05, 0.44], pd = .986"
-    assert estimate({**row, "pd": float("nan")}, "r", 0.9) == "r = 0.24, 90% CrI [\u22120.05, 0.44]"
+    # a correlation cannot exceed 1: no leading zero (APA 6.36)
+    assert estimate({**row, "pd": float("nan")}, "r", 0.9) == "r = .24, 90% CrI [\u2212.05, .44]"
 
 
 def regions(*rows):
@@ -71,7 +72,14 @@ def test_methods_state_the_two_sided_johnson_neyman_criterion():
     record = SimpleNamespace(
         groups=[], identity=SimpleNamespace(priors={"name": "x"}), pointwise={"thin": 1}
     )
-    section = {"label": "A", "family": "gaussian", "notes": [], "record": record, "diagnostics": []}
+    section = {
+        "label": "A",
+        "family": "gaussian",
+        "family_label": "Gaussian",
+        "notes": [],
+        "record": record,
+        "diagnostics": [],
+    }
     sampler = {"backend": "nutpie", "chains": 4, "draws": 1000, "tune": 1000, "target_accept": 0.9}
     import intersession.report.text as text
 

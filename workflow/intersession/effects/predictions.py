@@ -28,7 +28,16 @@ COLUMNS = [
     "mean",
     "lower",
     "upper",
+    "held_at",
 ]
+
+
+def held_at(terms: list[str], focal: str, moderator: str, scale: dict) -> str:
+    """The other predictors of the equation, each at its mean (z = 0), in original units:
+    'isp_actions=2.88' ('; '-separated; '' when there are none). A mediation's b path is
+    drawn with the mediator held here, and the figure says so."""
+    others = [t for t in terms if ":" not in t and t not in (focal, moderator)]
+    return "; ".join(f"{t}={scale[t][0]:.6g}" if t in scale else f"{t}=mean" for t in others)
 
 
 def interaction_terms(idata: az.InferenceData) -> list[tuple[str, str, str, str]]:
@@ -70,6 +79,7 @@ def predicted_lines(
     intercept = post[eq.intercept].values
     mean = family(eq.family).mean
     tail = (1 - interval) / 2
+    held = held_at(terms, focal, moderator, scale)
     rows = []
     for label, z_mod in MODERATOR_LEVELS.items():
         z = {focal: z_focal, moderator: np.full(n_grid, z_mod)}
@@ -90,6 +100,7 @@ def predicted_lines(
                     "mean": mu[:, i].mean(),
                     "lower": lower[i],
                     "upper": upper[i],
+                    "held_at": held,
                 }
             )
     return pd.DataFrame(rows, columns=COLUMNS)

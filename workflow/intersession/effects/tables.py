@@ -58,7 +58,7 @@ def effect_tables(
     levels = [g["level"] for g in record.groups if g["level"] != "client"]
     parts["grouped_ppc"].append(calibration.grouped_predictive_table(idata, levels, interval))
     if record.mediation:
-        parts["indirect"].append(mediation.indirect_effects(idata, record.mediation, interval))
+        parts["indirect"].append(mediation.mediation_effects(idata, record.mediation, interval))
     return {
         name: pd.concat(frames) if frames else pd.DataFrame(columns=COLUMNS[name])
         for name, frames in parts.items()

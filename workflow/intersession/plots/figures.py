@@ -47,10 +47,13 @@ def predicted_lines(table: pd.DataFrame, labels: dict[str, str], interval: float
             linestyle=style,
             label=f"{labels['moderator']} {level} ({value:.2f})",
         )
-    ax.set_xlabel(labels["focal"])
-    ax.set_ylabel(f"Predicted {labels['outcome']}")
-    ax.set_title(f"{labels['outcome']}: mean and {interval:.0%} credible band")
-    ax.legend(frameon=False, fontsize="small")
+    ax.set_xlabel(f"{labels['focal']} (scale points)")
+    ax.set_ylabel(f"Predicted {labels['outcome']} (scale points)")
+    title = f"{labels['outcome']}: mean and {interval:.0%} credible band"
+    if labels.get("held"):  # e.g. a mediation's b path: the mediator at its mean
+        title += f"\n{labels['held']}"
+    ax.set_title(title, fontsize="medium")
+    ax.legend(frameon=False, fontsize="small", loc="best")
     fig.tight_layout()
     return fig
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from intersession.report import apa
+
 
 def _number(value, digits: int = 2) -> str:
     if value is None or value != value:  # NaN
@@ -28,6 +30,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["num"] = _number
+    env.filters["apa"] = apa.html
     return env
 
 

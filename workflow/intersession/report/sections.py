@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from intersession.atomic import atomic_path, write_csv
-from intersession.effects.parameters import JOINT, SLOPE_ROW
+from intersession.effects.parameters import JOINT
 from intersession.effects.prior_checks import prior_predictive_draws
 from intersession.effects.sensitivity import THRESHOLD as SENSITIVITY_THRESHOLD
 from intersession.effects.slopes import ZERO_REGION
@@ -27,8 +27,14 @@ from intersession.model.joint import RESIDUAL
 from intersession.model.parameter_map import CORRELATION
 from intersession.outputs import EFFECT_TABLES
 from intersession.plots import comparison, figures
-from intersession.report.labels import parameter_label, term_label
-from intersession.report.text import estimate, interaction_results, mediation_results
+from intersession.report.labels import (
+    in_sentence,
+    parameter_label,
+    sentence_labels,
+    term_label,
+    variable_label,
+)
+from intersession.report.text import interaction_results, mediation_answer, mediation_results
 from intersession.tables import read_table
 
 
@@ -96,9 +102,14 @@ def model_section(
         "name": name,
         "label": record.label,
         "outcome": outcome,
+        "outcome_name": _outcomes(record)[-1].outcome,
+        "sentence_label": in_sentence(record.label),
         "formula": record.formula,
         "family": " and ".join(
             dict.fromkeys(family(eq.family).name for eq in record.parameters.equations)
+        ),
+        "family_label": " and ".join(
+            dict.fromkeys(family(eq.family).label for eq in record.parameters.equations)
         ),
         "priors": priors.get("label", priors["name"]),
         "n_obs": idata.observed_data.sizes["obs_id"],
@@ -106,17 +117,30 @@ def model_section(
         "notes": record.design_notes,
         "parameters": params.to_dict("records"),
         "diagnostics": diagnostics.to_dict("records"),
-        "indirect": tables["indirect"].to_dict("records"),
+        "indirect": tables["indirect"].fillna({"moderator_level": ""}).to_dict("records"),
         "record": record,
     }
     section["interactions"] = _interactions(name, tables, labels, interval, store)
-    section["results"] = interaction_results(
-        section, tables["slopes"], tables["johnson_neyman"], labels, interval
-    ) + mediation_results(section, labels, interval)
+    words = sentence_labels(labels)  # labels as they read inside a sentence
+    section["probes"] = interaction_results(
+        section, tables["slopes"], tables["johnson_neyman"], words, interval
+    )
+    section["mediation_results"] = mediation_results(section, words, interval)
+    section["mediation_answer"] = mediation_answer(section, words)
+    section["results"] = [p["text"] for p in section["probes"]] + section["mediation_results"]
     section["checks"] = _checks(name, idata, record, tables, labels, interval, store)
     section["prior_rationale"] = priors.get("rationale", "")
     section["prior_predictive"] = tables["prior_predictive"].to_dict("records")
-    section["sensitivity"] = tables["sensitivity"].to_dict("records")
+    section["sensitivity"] = (
+        tables["sensitivity"]
+        .assign(
+            display=[
+                variable_label(v, record.parameters, labels)
+                for v in tables["sensitivity"]["parameter"]
+            ]
+        )
+        .to_dict("records")
+    )
     section["sensitivity_figure"] = (
         figure_entry(
             store,
@@ -170,7 +194,9 @@ def _interactions(name, tables, labels, interval, store) -> list[dict]:
 
         regions = pick(tables["johnson_neyman"])
         flood = figures.floodlight(pick(tables["floodlight"]), regions, names, interval)
-        lines = figures.predicted_lines(pick(tables["predictions"]), names, interval)
+        predicted = pick(tables["predictions"])
+        names["held"] = held_text(predicted, labels)
+        lines = figures.predicted_lines(predicted, names, interval)
         found.append(
             {
                 "title": f"{names['focal']} \u00d7 {names['moderator']} on {names['outcome']}",
@@ -199,14 +225,45 @@ def _interactions(name, tables, labels, interval, store) -> list[dict]:
                         f"Predicted {names['outcome']} over {names['focal']} at low (-1 SD), "
                         f"mean and high (+1 SD) {names['moderator']}, each line with a "
                         f"{interval:.0%} credible band",
-                        f"Predicted {names['outcome']} over {names['focal']} at three levels "
-                        f"of {names['moderator']}: the interaction shows as lines of different "
-                        "slope.",
+                        f"Predicted {names['outcome']} (original scale points) over "
+                        f"{names['focal']} at three levels of {names['moderator']}, each with "
+                        f"its {interval:.0%} credible band; the interaction shows as lines of "
+                        "different slope. Group effects at zero"
+                        + (f"; {names['held']}" if names["held"] else "")
+                        + ".",
                     ),
                 ],
             }
         )
     return found
+
+
+def held_text(predicted: pd.DataFrame, labels: dict) -> str:
+    """'ISP-actions held at its mean (2.88)' from a predictions table's ``held_at``."""
+    if predicted.empty or "held_at" not in predicted or pd.isna(predicted["held_at"].iloc[0]):
+        return ""
+    parts = []
+    for pair in str(predicted["held_at"].iloc[0]).split("; "):
+        name, _, value = pair.partition("=")
+        label = term_label(name, labels)
+        try:
+            parts.append(f"{label} at its mean ({float(value):.2f})")
+        except ValueError:
+            parts.append(f"{label} at its mean")
+    return "held constant: " + ", ".join(parts) if parts else ""
+
+
+def loo_pit_caption(label: str, interval: float) -> str:
+    """What the LOO-PIT figure draws (an ECDF difference, not a histogram) and how to read
+    its shapes, at the band level the figure uses."""
+    return (
+        f"LOO-PIT of {label}: the empirical CDF of the leave-one-out probability integral "
+        f"transform values minus the uniform CDF, with a simultaneous {interval:.0%} band "
+        "(S\u00e4ilynoja et al., 2022). Inside the band the predictive distributions are "
+        "consistent with calibration. Above zero on the left and below on the right: "
+        "predictive distributions too narrow; the reverse: too wide; above (below) zero "
+        "throughout: predictions too high (too low)."
+    )
 
 
 def region_shares(regions: pd.DataFrame) -> str:
@@ -270,8 +327,7 @@ def _checks(name, idata, record, tables, labels, interval, store) -> list[dict]:
                     f"{name}_loo_pit_{i + 1}",
                     f"Difference between the ECDF of LOO-PIT values of {label} and the "
                     f"uniform CDF, with a simultaneous {interval:.0%} band",
-                    f"LOO-PIT of {label}: inside the band, the predictive distributions are "
-                    "calibrated; a U shape means too narrow, a hump too wide.",
+                    loo_pit_caption(label, interval),
                 )
             )
     summarised = set(pmap.summarised())
@@ -309,37 +365,3 @@ def _checks(name, idata, record, tables, labels, interval, store) -> list[dict]:
             )
         )
     return found
-
-
-def key_findings(sections: list[dict], interval: float, labels: dict) -> list[str]:
-    """One screen of sentences from the tables: per model its interactions (or, without
-    one, its slopes), a joint model's residual correlation, and a mediation model's index of
-    moderated mediation."""
-    lines = []
-    for section in sections:
-        if section["indirect"]:
-            for row in section["indirect"]:
-                if row["effect"] != "indirect":
-                    level = "" if row["level"] == "all" else f", {row['level']}-client"
-                    lines.append(
-                        f"{section['label']}: index of moderated mediation{level}: "
-                        f"{estimate(row, 'ab', interval)}."
-                    )
-            continue
-        rows = [
-            row
-            for row in section["parameters"]
-            if row["parameter"] == SLOPE_ROW and row["scale"] == "standardised"
-        ]
-        shown = [row for row in rows if ":" in row["term"]] or rows
-        shown += [row for row in section["parameters"] if row["parameter"] == RESIDUAL_CORRELATION]
-        for row in shown:
-            outcome = labels.get(row["outcome"], row["outcome"])
-            text = row["display"].split(": ", 1)[-1]
-            if row["parameter"] == SLOPE_ROW:
-                lines.append(f"{outcome} on {text}: {estimate(row, interval=interval)}.")
-            else:
-                lines.append(
-                    f"{section['label']}: {row['display']}: {estimate(row, 'r', interval)}."
-                )
-    return lines

@@ -13,21 +13,20 @@ from intersession.checks.diagnostics import THRESHOLDS
 from intersession.effects.parameters import SLOPE_ROW
 from intersession.effects.slopes import ZERO_REGION, jn_threshold
 from intersession.model.families import family
+from intersession.report import apa
 from intersession.report.labels import term_label
 
-MINUS = "\u2212"
+MINUS = apa.MINUS
 
 
 def number(value: float, digits: int = 2) -> str:
-    """-0.241 -> '-0.24' with a typographic minus sign."""
-    return f"{value:.{digits}f}".replace("-", MINUS)
+    """-0.241 -> '\u22120.24' with a typographic minus sign."""
+    return apa.decimal(value, digits)
 
 
 def probability(value: float) -> str:
-    """0.9864 -> '.986'; 1.0 -> '> .999'."""
-    if value > 0.9995:
-        return "> .999"
-    return "= " + f"{value:.3f}".lstrip("0")
+    """0.9864 -> '= .986'; 1.0 -> '> .999'."""
+    return apa.probability(value)
 
 
 def _share(value: float) -> str:
@@ -35,13 +34,23 @@ def _share(value: float) -> str:
     return f"{round(value, 4):g}".lstrip("0")
 
 
-def estimate(row, symbol: str = "\u03b2", interval: float = 0.95) -> str:
-    """'β = 0.24, 95% CrI [0.05, 0.44], pd = .986'."""
+#: statistics that cannot exceed 1 in absolute value: no leading zero (APA 6.36)
+BOUNDED = {"r", "\u03c1", "R²", "ICC"}
+
+
+def estimate(row, symbol: str | None = "β", interval: float = 0.95) -> str:
+    """'β = 0.24, 95% CrI [0.05, 0.44], pd = .986'; a correlation 'r = .02, 95% CrI
+    [\u2212.21, .25]' (no leading zero for bounded statistics); without a symbol '0.11,
+    95% CrI [...]'."""
+    is_bounded = symbol in BOUNDED
+    form = apa.bounded if is_bounded else apa.decimal
     text = (
-        f"{symbol} = {number(row['mean'])}, {interval:.0%} CrI "
-        f"[{number(row['lower'])}, {number(row['upper'])}]"
+        (f"{symbol} = " if symbol else "")
+        + f"{form(row['mean'])}, "
+        + apa.interval(row["lower"], row["upper"], interval, is_bounded=is_bounded)
     )
-    return text + (f", pd {probability(row['pd'])}" if pd.notna(row.get("pd")) else "")
+    value = row.get("pd")
+    return text + (f", pd {apa.probability(value)}" if pd.notna(value) else "")
 
 
 def prior_text(priors: dict) -> str:
@@ -49,6 +58,13 @@ def prior_text(priors: dict) -> str:
     parts = [
         f"intercepts Normal({priors['intercept']['mu']:g}, {priors['intercept']['sigma']:g})",
         f"slopes Normal({priors['slopes']['mu']:g}, {priors['slopes']['sigma']:g})",
+    ]
+    if priors.get("interaction_slopes"):
+        inter = priors["interaction_slopes"]
+        parts.append(f"interaction slopes Normal({inter['mu']:g}, {inter['sigma']:g})")
+    for term, prior in (priors.get("term_slopes") or {}).items():
+        parts.append(f"the slope of {term} Normal({prior['mu']:g}, {prior['sigma']:g})")
+    parts += [
         f"group-level SDs Half-Normal({priors['group_sd']['sigma']:g})",
         f"residual SDs Half-Normal({priors['residual_sd']['sigma']:g})",
         f"correlations LKJ(\u03b7 = {priors['correlation']['eta']:g})",
@@ -100,7 +116,7 @@ def statistical_analysis(
     sections: list[dict], sampler: dict, interval: float, versions: dict
 ) -> str:
     """One paragraph: models, centring, group effects, priors, sampler, checks, software."""
-    labels = "; ".join(f"{s['label']} ({s['family']})" for s in sections)
+    labels = "; ".join(f"{s['label']}, {s['family_label']} likelihood" for s in sections)
     repeated = any(any("within-client" in n for n in s["notes"]) for s in sections)
     levels = sorted({g["level"] for s in sections for g in s["record"].groups})
     slopes = any(g["slopes"] for s in sections for g in s["record"].groups)
@@ -110,7 +126,8 @@ def statistical_analysis(
     failed = sorted({s["label"] for s in sections for r in s["diagnostics"] if not r["passed"]})
     backend = "nutpie" if sampler["backend"] == "nutpie" else "PyMC's"
     sentences = [
-        f"We fitted {len(sections)} Bayesian multilevel regression models ({labels}) in "
+        f"We fitted {apa.count(len(sections), 'Bayesian multilevel regression model')} "
+        f"({labels}) in "
         f"PyMC {versions.get('pymc', '')} with {backend} No-U-Turn sampler"
         + (f" (nutpie {versions.get('nutpie', '')})" if backend == "nutpie" else "")
         + f": {sampler['chains']} chains of {sampler['draws']:,} draws after "
@@ -171,7 +188,8 @@ def interaction_results(
     section: dict, slopes: pd.DataFrame, regions: pd.DataFrame, labels: dict, interval: float
 ) -> list[str]:
     """Per probed interaction: its estimate, the simple slopes at -1 and +1 SD, and the
-    Johnson-Neyman region or the statement that none lies in the observed range."""
+    Johnson-Neyman region or the statement that none lies in the observed range, as
+    ``{"outcome", "term", "text"}`` (the key tells a repeated estimate from a primary one)."""
     params = pd.DataFrame(section["parameters"])
     params = params[(params["parameter"] == SLOPE_ROW) & (params["scale"] == "standardised")]
     lines = []
@@ -182,7 +200,7 @@ def interaction_results(
         term = params[(params["outcome"] == outcome) & (params["term"] == f"{focal}:{moderator}")]
         std = table[table["scale"] == "standardised"].set_index("moderator_level")
         text = (
-            f"In the {section['label']} model, the {focal_text} \u00d7 {moderator_text} "
+            f"In the {section['sentence_label']} model, the {focal_text} \u00d7 {moderator_text} "
             f"interaction on {outcome_text} was {estimate(term.iloc[0], interval=interval)}."
             f" The slope of {focal_text} was {estimate(std.loc['-1 SD'], interval=interval)} "
             f"at low {moderator_text} (\u22121 SD, {number(std.loc['-1 SD', 'moderator_value'])})"
@@ -195,7 +213,13 @@ def interaction_results(
             & (regions["moderator"] == moderator)
         ]
         lines.append(
-            text + " " + johnson_neyman_sentence(mine, focal_text, moderator_text, interval)
+            {
+                "outcome": outcome,
+                "term": f"{focal}:{moderator}",
+                "text": text
+                + " "
+                + johnson_neyman_sentence(mine, focal_text, moderator_text, interval),
+            }
         )
     return lines
 
@@ -247,23 +271,86 @@ def _side(row, name: str, end: str) -> str:
 
 
 def mediation_results(section: dict, labels: dict, interval: float) -> list[str]:
-    """The index of moderated mediation and the indirect effects at -1 SD and +1 SD of the
-    moderator, per level of the data (all rows, or within and between clients)."""
+    """Per level of the data (all rows, or within and between clients): the indirect
+    effect at -1 SD and +1 SD of the moderator, the index of moderated mediation, the
+    direct and total effects at the moderator's mean; then the caveat that mediator and
+    outcome were measured together (no temporal order, possible confounding)."""
     declared = section["record"].mediation
     if not declared or not section["indirect"]:
         return []
     x, w, m = (labels.get(declared[k], declared[k]) for k in ("predictor", "moderator", "mediator"))
+    y = labels.get(section["outcome_name"], section["outcome_name"])
     table = pd.DataFrame(section["indirect"])
     lines = []
     for level, rows in table.groupby("level", sort=False):
         where = "" if level == "all" else f" at the {level}-client level"
-        by = rows.set_index("moderator_level")
-        index = rows[rows["effect"] != "indirect"].iloc[0]
-        lines.append(
-            f"In the {section['label']} model{where}, the indirect effect of {x} on "
-            f"{section['outcome']} through {m} was {estimate(by.loc['-1 SD'], 'ab', interval)} "
-            f"at low {w} (\u22121 SD) and {estimate(by.loc['+1 SD'], 'ab', interval)} at high "
-            f"{w} (+1 SD); the index of moderated mediation was "
-            f"{estimate(index, 'ab', interval)}."
+        by = rows.set_index(["effect", "moderator_level"])
+        index = rows[rows["effect"] == INDEX].iloc[0]
+        low, high = by.loc[("indirect", "-1 SD")], by.loc[("indirect", "+1 SD")]
+        text = (
+            f"In the {section['sentence_label']} model{where}, the indirect effect of {x} on "
+            f"{y} through {m} was {estimate(low, 'ab', interval)} at low {w} (\u22121 SD) and "
+            f"{estimate(high, 'ab', interval)} at high {w} (+1 SD); the index of moderated "
+            f"mediation was {estimate(index, None, interval)}."
         )
+        if ("direct", "mean") in by.index:
+            text += (
+                f" At the mean of {w}, the direct effect of {x} on {y} was "
+                f"{estimate(by.loc[('direct', 'mean')], 'c' + PRIME, interval)} and the total "
+                f"effect {estimate(by.loc[('total', 'mean')], 'c', interval)}."
+            )
+        lines.append(text)
+    lines.append(mediation_caveat(x, m, y, repeated="all" not in set(table["level"])))
     return lines
+
+
+INDEX = "index of moderated mediation"
+PRIME = "\u2032"
+
+
+def mediation_caveat(x: str, m: str, y: str, repeated: bool) -> str:
+    """What a mediation model of data from one occasion cannot show."""
+    when = "in the same sessions" if repeated else "on one occasion"
+    return (
+        f"{m[:1].upper() + m[1:]} and {y} were measured {when}, so these indirect, direct and "
+        "total effects decompose associations: reading them causally assumes "
+        f"that {x} precedes {m} and {m} precedes {y}, and that no unmeasured variable "
+        "confounds any of the paths, which these data cannot show."
+    )
+
+
+def _signs(signs: list[tuple[str, str]], w: str) -> str:
+    """[('positive', 'low'), ('positive', 'high')] -> 'positive at low and at high W'."""
+    (first, low), (second, high) = signs
+    if first == second:
+        return f"{first} at {low} and at {high} {w}"
+    return f"{first} at {low} {w} and {second} at {high} {w}"
+
+
+def mediation_answer(section: dict, labels: dict) -> str:
+    """The plain sentence of a mediation model for the key findings."""
+    declared = section["record"].mediation
+    if not declared or not section["indirect"]:
+        return ""
+    x, w, m = (labels.get(declared[k], declared[k]) for k in ("predictor", "moderator", "mediator"))
+    y = labels.get(section["outcome_name"], section["outcome_name"])
+    table = pd.DataFrame(section["indirect"])
+    rows = table[table["level"] == table["level"].iloc[0]]
+    by = rows.set_index(["effect", "moderator_level"])
+    signs = []
+    for level, words in (("-1 SD", "low"), ("+1 SD", "high")):
+        row = by.loc[("indirect", level)]
+        sign = "positive" if row["lower"] > 0 else "negative" if row["upper"] < 0 else "unclear"
+        signs.append((sign, words))
+    index = rows[rows["effect"] == INDEX].iloc[0]
+    if index["lower"] > 0:
+        change = f"it grew with {w} (index of moderated mediation above zero)"
+    elif index["upper"] < 0:
+        change = f"it shrank with {w} (index of moderated mediation below zero)"
+    else:
+        change = f"it did not clearly depend on {w}"
+    return (
+        f"In the {section['sentence_label']} model, the indirect effect of {x} on {y} through "
+        f"{m} was {_signs(signs, w)}; {change}. Mediator and outcome come from the same "
+        "measurement: associations, not evidence of causal order."
+    )
