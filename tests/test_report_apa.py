@@ -73,3 +73,69 @@ def test_italics_leave_words_alone_and_escape_html():
     html = str(apa.html(text))
     assert "<i>" not in html  # "e =" ends a word, "M" has no relation after it
     assert "&lt;b&gt;" in html
+
+
+def test_every_author_year_citation_of_the_report_has_a_reference():
+    """Scans the report's template and modules for 'Author (et al.|& Other), year' and
+    'Author et al. (year)'; each must be found by the reference list's patterns, so the
+    list cannot miss a work the text cites."""
+    import re
+    from pathlib import Path
+
+    import intersession.report as report
+    from intersession.report.references import SOFTWARE, WORKS, _pattern, bibtex, cited
+
+    folder = Path(report.__file__).parent
+    sources = [*folder.glob("*.py"), *(folder / "templates").glob("*.j2")]
+    text = "\n".join(p.read_text() for p in sources)
+    text = text.replace("\\u00e4", "\u00e4").replace("\\u00f6", "\u00f6").replace("&amp;", "&")
+    citation = re.compile(
+        r"\b([A-Z][\w\u00c0-\u017f-]+)(?: et al\.|(?:, [A-Z][\w\u00c0-\u017f-]+)*,? "
+        r"(?:&|and) [A-Z][\w\u00c0-\u017f-]+)?,? \(?((?:19|20)\d\d)\b"
+    )
+    found = {m.group(0) for m in citation.finditer(text)}
+    assert len(found) >= 15
+    for mention in found:
+        assert any(_pattern(ref).search(mention) for ref in WORKS + SOFTWARE), mention
+    listed = cited("as Hayes (2015) and Yao et al., 2018 showed")
+    assert [r.key for r in listed[:2]] == ["hayes2015", "yao2018"]
+    assert listed[2:] == SOFTWARE  # software always listed
+    assert bibtex(listed).count("@") == len(listed)
+    assert "doi = {10.1080/00273171.2014.962683}" in bibtex(listed)
+
+
+def test_tables_and_figures_are_numbered_in_reading_order():
+    from intersession.report.html import number_captions
+
+    html = (
+        '<table><caption class="note">A</caption></table><figure><figcaption>F</figcaption>'
+        '</figure><table><caption class="note">B</caption></table>'
+    )
+    assert number_captions(html) == (
+        '<table><caption class="note" id="table-1"><strong class="number">Table 1.</strong> A'
+        '</caption></table><figure><figcaption id="figure-1"><strong class="number">Figure 1.'
+        '</strong> F</figcaption></figure><table><caption class="note" id="table-2"><strong '
+        'class="number">Table 2.</strong> B</caption></table>'
+    )
+
+
+def test_table_cells_use_a_true_minus_and_pd_as_the_text_does():
+    from intersession.report.html import environment
+
+    env = environment()
+    assert env.filters["num"](-0.261) == f"{M}0.26"
+    assert env.filters["num"](-1234.0) == f"{M}1,234"
+    assert env.filters["pd"](1.0) == "> .999" and env.filters["pd"](0.992) == ".992"
+
+
+def test_figures_are_saved_at_print_resolution(tmp_path):
+    import matplotlib.image as mpimg
+    import matplotlib.pyplot as plt
+
+    from intersession.report.sections import FigureStore
+
+    fig, ax = plt.subplots(figsize=(2, 1))
+    ax.plot([0, 1])
+    uri = FigureStore(tmp_path).embed(fig, "f")
+    assert mpimg.imread(tmp_path / "f.png").shape[:2] == (300, 600)  # 300 dpi
+    assert (tmp_path / "f.svg").stat().st_size > 0 and uri.startswith("data:image/png")

@@ -58,6 +58,16 @@ def test_report_is_written_and_self_contained(run):
     # nothing is loaded from outside: no external scripts, styles, fonts or images
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
     assert "<script" not in html and "<link" not in html
+    # numbered tables and figures; each links to its CSV or SVG beside the report
+    assert "Table 1.</strong>" in html and "Figure 1.</strong>" in html
+    folder = run / "reports" / STUDY
+    links = re.findall(r'href="((?:tables|figures)/[^"]+)"', html)
+    assert len(links) > 60 and all((folder / link).is_file() for link in links), [
+        link for link in links if not (folder / link).is_file()
+    ]
+    assert "In ROPE" not in html  # no ROPE configured: no always-empty column
+    assert (folder / "references.bib").read_text().count("@") >= 10
+    assert "Vehtari, A., Gelman, A., &amp; Gabry, J. (2017)" in html
 
 
 @pytest.mark.parametrize("model", MODELS)

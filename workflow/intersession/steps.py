@@ -229,7 +229,7 @@ def report(
     comparisons (per model) and the calibration tables, where they ran."""
     from intersession.inference.record import require_current
     from intersession.report.context import report_context
-    from intersession.report.html import render
+    from intersession.report.html import references_bib, render
 
     require_current({fit: (m, None, None) for m, fit in zip(models, fits, strict=True)}, inputs)
     folder = Path(out).parent
@@ -247,5 +247,7 @@ def report(
             figures_dir,
             tables_dir,
         )
-        write_text(out, render(context))
+        html = render(context)
+        write_text(out, html)
+        write_text(folder / "references.bib", references_bib(html))
     log.info("wrote %s", out)

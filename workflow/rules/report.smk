@@ -20,6 +20,7 @@ rule report:
         ),
     output:
         html=report(REPORT, caption="../report/report.rst", category="Report"),
+        bib=f"reports/{STUDY}/references.bib",
         figures=report(
             directory(f"reports/{STUDY}/figures"),
             patterns=["{name}.png"],

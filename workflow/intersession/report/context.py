@@ -81,6 +81,9 @@ def report_context(
     )
     first = sections[0]["record"]
     findings = model_findings(sections, labels, interval, priors, comparisons)
+    shared = [n for n in sections[0]["notes"] if all(n in s["notes"] for s in sections)]
+    for section in sections:  # a note every model shares is said once, in the Study
+        section["own_notes"] = [n for n in section["notes"] if n not in shared]
     return {
         "title": settings["title"],
         "version": __version__,
@@ -89,6 +92,7 @@ def report_context(
         "study": study_summary(inputs, study, book, tables_dir),
         "models": sections,
         "key_findings": findings,
+        "shared_notes": shared,
         "checks_summary": checks_summary(sections, priors, comparisons),
         "prior_sets": prior_sets(inputs, sections, priors),
         "prior_comparison": priors,

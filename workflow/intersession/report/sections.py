@@ -37,21 +37,23 @@ from intersession.report.labels import (
 from intersession.report.text import interaction_results, mediation_answer, mediation_results
 from intersession.tables import read_table
 
+PRINT_DPI, SCREEN_DPI = 300, 110
+
 
 @dataclass
 class FigureStore:
-    """Saves each figure as ``<dir>/<name>.png`` and ``.svg`` and returns its PNG as a
-    ``data:`` URI for the HTML."""
+    """Saves each figure as ``<dir>/<name>.png`` (300 dpi, print resolution) and ``.svg``
+    and returns a 110-dpi PNG as a ``data:`` URI for the HTML."""
 
     directory: Path
     saved: list[str] = field(default_factory=list)
 
     def embed(self, fig: plt.Figure, name: str) -> str:
         self.directory.mkdir(parents=True, exist_ok=True)
-        png = io.BytesIO()
-        fig.savefig(png, format="png", dpi=110, metadata={"Software": None})
-        with atomic_path(self.directory / f"{name}.png") as tmp:
-            tmp.write_bytes(png.getvalue())
+        with atomic_path(self.directory / f"{name}.png") as tmp:  # for print
+            fig.savefig(tmp, format="png", dpi=PRINT_DPI, metadata={"Software": None})
+        png = io.BytesIO()  # for the screen: keeps the HTML light
+        fig.savefig(png, format="png", dpi=SCREEN_DPI, metadata={"Software": None})
         with atomic_path(self.directory / f"{name}.svg") as tmp:
             fig.savefig(tmp, format="svg", metadata={"Date": None})
         plt.close(fig)
@@ -67,7 +69,7 @@ RESIDUAL_CORRELATION = f"{CORRELATION}{RESIDUAL}"
 
 
 def figure_entry(store, fig, name, alt, caption) -> dict:
-    return {"uri": store.embed(fig, name), "alt": alt, "caption": caption}
+    return {"uri": store.embed(fig, name), "alt": alt, "caption": caption, "name": name}
 
 
 def model_section(
@@ -130,7 +132,11 @@ def model_section(
     section["results"] = [p["text"] for p in section["probes"]] + section["mediation_results"]
     section["checks"] = _checks(name, idata, record, tables, labels, interval, store)
     section["prior_rationale"] = priors.get("rationale", "")
-    section["prior_predictive"] = tables["prior_predictive"].to_dict("records")
+    section["prior_predictive"] = (
+        tables["prior_predictive"]
+        .assign(outcome_label=[labels.get(y, y) for y in tables["prior_predictive"]["outcome"]])
+        .to_dict("records")
+    )
     section["sensitivity"] = (
         tables["sensitivity"]
         .assign(
@@ -202,6 +208,7 @@ def _interactions(name, tables, labels, interval, store) -> list[dict]:
                 "title": f"{names['focal']} \u00d7 {names['moderator']} on {names['outcome']}",
                 "names": names,
                 "slopes": slopes.to_dict("records"),
+                "rope": bool(slopes["in_rope"].notna().any()),
                 "regions": regions.to_dict("records"),
                 "figures": [
                     figure_entry(

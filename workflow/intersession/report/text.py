@@ -128,7 +128,8 @@ def statistical_analysis(
     sentences = [
         f"We fitted {apa.count(len(sections), 'Bayesian multilevel regression model')} "
         f"({labels}) in "
-        f"PyMC {versions.get('pymc', '')} with {backend} No-U-Turn sampler"
+        f"PyMC {versions.get('pymc', '')} (Abril-Pla et al., 2023) with {backend} No-U-Turn "
+        "sampler"
         + (f" (nutpie {versions.get('nutpie', '')})" if backend == "nutpie" else "")
         + f": {sampler['chains']} chains of {sampler['draws']:,} draws after "
         f"{sampler['tune']:,} tuning iterations (target acceptance {sampler['target_accept']:g}).",
@@ -164,7 +165,9 @@ def statistical_analysis(
     )
     sentences.append(
         "Interactions were probed with simple slopes at \u22121 SD, the mean and +1 SD of the "
-        "moderator and with Johnson-Neyman regions: the moderator values at which the "
+        "moderator (Aiken & West, 1991), a floodlight of the slope across the moderator's "
+        "observed range (Spiller et al., 2013), and Johnson-Neyman regions (Johnson & Neyman, "
+        "1936; Bauer & Curran, 2005): the moderator values at which the "
         f"{interval:.0%} credible interval of the slope excludes zero (posterior probability "
         f"of a positive slope at least {_share(jn_threshold(interval))} or at most "
         f"{_share(1 - jn_threshold(interval))}), the criterion of every interval reported. "
@@ -173,7 +176,11 @@ def statistical_analysis(
     )
     sentences.append(
         f"We report posterior means with {interval:.0%} equal-tailed "
-        "credible intervals (CrI) and the probability of direction (pd). Software: "
+        "credible intervals (CrI) and the probability of direction (pd), the posterior "
+        "probability that an effect has the sign of its median. Diagnostics, LOO "
+        "(Vehtari, Gelman & Gabry, 2017) and figures used ArviZ (Kumar et al., 2019); "
+        "the workflow ran in "
+        "Snakemake (M\u00f6lder et al., 2021). Software: "
         + ", ".join(
             f"{name} {versions[name]}"
             for name in ("intersession", "pymc", "nutpie", "arviz")
