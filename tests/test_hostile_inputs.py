@@ -431,6 +431,7 @@ def report_context(default_run, tmp_path_factory):
                 "reliability": str(res / "scores" / "reliability.csv"),
                 "problems": str(res / "validated" / "problems.csv"),
                 "source": str(res / "validated" / "source.json"),
+                "items": str(res / "validated" / "items.csv"),
             },
             models=models,
             fits=[str(res / "fits" / f"{m}.nc") for m in models],

@@ -3,7 +3,8 @@
 Per two-way interaction of each equation with a mean line: predicted lines, simple slopes,
 a floodlight and Johnson-Neyman regions; per outcome the prior predictive check, the
 LOO-PIT calibration curve and the predictive check of therapist (and site) means;
-power-scaling sensitivity; a mediation model's indirect effects. A table a model has
+power-scaling sensitivity; variance components, ICCs and Bayesian R²; a mediation model's
+indirect, direct and total effects. A table a model has
 nothing for is empty, with its columns.
 """
 
@@ -13,7 +14,14 @@ import arviz as az
 import pandas as pd
 
 from intersession.checks import calibration
-from intersession.effects import mediation, predictions, prior_checks, sensitivity, slopes
+from intersession.effects import (
+    mediation,
+    predictions,
+    prior_checks,
+    sensitivity,
+    slopes,
+    variance,
+)
 from intersession.effects.parameters import parameter_table
 from intersession.inference.record import FitRecord
 from intersession.model.regression import base_term
@@ -30,6 +38,7 @@ COLUMNS = {
     "sensitivity": sensitivity.COLUMNS,
     "loo_pit": calibration.LOO_PIT_COLUMNS,
     "grouped_ppc": calibration.GROUPED_COLUMNS,
+    "variance": variance.COLUMNS,
 }
 
 
@@ -54,6 +63,7 @@ def effect_tables(
         prior_checks.prior_predictive_table(idata, record.outcome_ranges)
     )
     parts["sensitivity"].append(sensitivity.power_scaling_table(idata))
+    parts["variance"].append(variance.variance_table(idata, interval))
     parts["loo_pit"].append(calibration.loo_pit_table(idata, interval))
     levels = [g["level"] for g in record.groups if g["level"] != "client"]
     parts["grouped_ppc"].append(calibration.grouped_predictive_table(idata, levels, interval))

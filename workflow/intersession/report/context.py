@@ -7,11 +7,13 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from intersession import __version__
 from intersession.atomic import write_csv
 from intersession.data.codebook import load_codebook
 from intersession.data.validate import counts
+from intersession.effects import descriptives
 from intersession.report import apa
 from intersession.report import bench as bench_sections
 from intersession.report import sections as content
@@ -20,13 +22,24 @@ from intersession.report.text import prior_text, statistical_analysis
 from intersession.tables import read_table
 
 
-def study_summary(inputs, study: dict, book, tables_dir: Path) -> dict:
-    """The study's size, design, data file and instruments (with reliability, mean, SD)."""
+def study_summary(inputs, study: dict, book, tables_dir: Path, interval: float = 0.95) -> dict:
+    """The study's size, design, data file and instruments (with reliability, mean, SD),
+    the correlations of the scores (reliability on the diagonal) and missing responses."""
     scores = read_table(study["scores"])
     rel = read_table(study["reliability"])
     rel["mean"] = [scores[n].mean() for n in rel["instrument"]]
     rel["sd"] = [scores[n].std() for n in rel["instrument"]]
     write_csv(tables_dir / "study_instruments.csv", rel)
+    names = list(rel["instrument"])
+    correlations = descriptives.correlation_table(scores, names, interval)
+    write_csv(tables_dir / "study_correlations.csv", correlations)
+    missing = None
+    if study.get("items"):
+        missing = descriptives.missing_items(read_table(study["items"]), scores, book)
+        write_csv(tables_dir / "study_missing.csv", missing)
+        missing = missing.assign(
+            label=[book.instruments[n].label for n in missing["instrument"]]
+        ).to_dict("records")
     problems = read_table(study["problems"])
     source = json.loads(Path(study["source"]).read_text())
     return {
@@ -43,7 +56,66 @@ def study_summary(inputs, study: dict, book, tables_dir: Path) -> dict:
         "format": source["format"],
         "value_labels": source["value_labels"],
         "instruments": rel.to_dict("records"),
+        "matrix": correlation_matrix(rel, correlations),
+        "missing": missing,
+        "between_clients": bool(scores["client"].duplicated().any()),
     }
+
+
+def correlation_matrix(rel, correlations) -> list[dict]:
+    """Rows of the APA correlation table: label, M, SD, then per column the correlation
+    with its interval (lower triangle) or the reliability (omega, else alpha) on the
+    diagonal."""
+    table = correlations.set_index(["variable", "other"])
+    names = list(rel["instrument"])
+    rows = []
+    for i, row in enumerate(rel.to_dict("records")):
+        reliability = row.get("omega")
+        if reliability is None or reliability != reliability:
+            reliability = row.get("alpha")
+        cells = []
+        for j, other in enumerate(names):
+            if j < i:
+                r = table.loc[(row["instrument"], other)]
+                cells.append({"r": r["r"], "lower": r["lower"], "upper": r["upper"]})
+            elif j == i:
+                cells.append({"reliability": reliability})
+            else:
+                cells.append({})
+        rows.append({"label": row["label"], "mean": row["mean"], "sd": row["sd"], "cells": cells})
+    return rows
+
+
+def exclusion_flow(sections: list[dict], n_rows: int, tables_dir: Path) -> list[dict]:
+    """Rows read, excluded per reason and used, per model (one computation for the table
+    and its CSV)."""
+    flow = descriptives.exclusion_flow(
+        [(s["label"], n_rows, dict(s["excluded"]), int(s["n_obs"])) for s in sections]
+    )
+    write_csv(tables_dir / "study_exclusions.csv", flow)
+    return flow.to_dict("records")
+
+
+def variance_summary(sections: list[dict], labels: dict) -> list[dict]:
+    """Per model and outcome: ICC of each level, R² marginal and conditional (rows of the
+    models' variance tables, so the Study's table and each model's agree)."""
+    rows = []
+    for s in sections:
+        table = pd.DataFrame(s["variance"])
+        if table.empty:
+            continue
+        for outcome, part in table.groupby("outcome", sort=False):
+            std = part[part["scale"] == "standardised"]
+            rows.append(
+                {
+                    "model": s["label"],
+                    "outcome": labels.get(outcome, outcome),
+                    "icc": std[std["quantity"] == "icc"].to_dict("records"),
+                    "r2_marginal": std[std["quantity"] == "r2_marginal"].iloc[0].to_dict(),
+                    "r2_conditional": std[std["quantity"] == "r2_conditional"].iloc[0].to_dict(),
+                }
+            )
+    return rows
 
 
 def report_context(
@@ -80,6 +152,7 @@ def report_context(
         bench.get("calibration") or [], store, tables_dir
     )
     first = sections[0]["record"]
+    summary = study_summary(inputs, study, book, tables_dir, interval)
     findings = model_findings(sections, labels, interval, priors, comparisons)
     shared = [n for n in sections[0]["notes"] if all(n in s["notes"] for s in sections)]
     for section in sections:  # a note every model shares is said once, in the Study
@@ -89,7 +162,9 @@ def report_context(
         "version": __version__,
         "generated": dt.date.today().isoformat(),
         "interval_pct": f"{interval:.0%}",
-        "study": study_summary(inputs, study, book, tables_dir),
+        "study": summary,
+        "exclusions": exclusion_flow(sections, summary["n_rows"], tables_dir),
+        "variance_summary": variance_summary(sections, labels),
         "models": sections,
         "key_findings": findings,
         "shared_notes": shared,

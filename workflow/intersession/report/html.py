@@ -67,6 +67,7 @@ def environment() -> Environment:
     env.filters["num"] = _number
     env.filters["apa"] = apa.html
     env.filters["pd"] = apa.probability_cell
+    env.filters["bounded"] = apa.bounded
     env.filters["italics"] = _italics
     return env
 

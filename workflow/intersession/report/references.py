@@ -155,6 +155,24 @@ WORKS = [
         doi="10.1177/2515245918771304",
     ),
     _r(
+        "nakagawa2013",
+        "Nakagawa",
+        "2013",
+        "Nakagawa, S., & Schielzeth, H. (2013). A general and simple method for obtaining R2 "
+        "from generalized linear mixed-effects models. *Methods in Ecology and Evolution, "
+        "4*(2), 133\u2013142. https://doi.org/10.1111/j.2041-210x.2012.00261.x",
+        "article",
+        author="Nakagawa, Shinichi and Schielzeth, Holger",
+        title="A general and simple method for obtaining R2 from generalized linear "
+        "mixed-effects models",
+        journal="Methods in Ecology and Evolution",
+        volume="4",
+        number="2",
+        pages="133--142",
+        year="2013",
+        doi="10.1111/j.2041-210x.2012.00261.x",
+    ),
+    _r(
         "paananen2021",
         "Paananen",
         "2021",

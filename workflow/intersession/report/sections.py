@@ -66,6 +66,13 @@ def read_effects(directory: Path) -> dict[str, pd.DataFrame]:
 
 
 RESIDUAL_CORRELATION = f"{CORRELATION}{RESIDUAL}"
+QUANTITIES = {
+    "sd": "SD",
+    "variance": "variance",
+    "icc": "ICC",
+    "r2_marginal": "R\u00b2 marginal",
+    "r2_conditional": "R\u00b2 conditional",
+}
 
 
 def figure_entry(store, fig, name, alt, caption) -> dict:
@@ -120,6 +127,12 @@ def model_section(
         "parameters": params.to_dict("records"),
         "diagnostics": diagnostics.to_dict("records"),
         "indirect": tables["indirect"].fillna({"moderator_level": ""}).to_dict("records"),
+        "variance": tables["variance"]
+        .assign(
+            outcome_label=[labels.get(y, y) for y in tables["variance"]["outcome"]],
+            quantity_label=[QUANTITIES.get(q, q) for q in tables["variance"]["quantity"]],
+        )
+        .to_dict("records"),
         "record": record,
     }
     section["interactions"] = _interactions(name, tables, labels, interval, store)

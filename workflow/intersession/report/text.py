@@ -131,7 +131,7 @@ def statistical_analysis(
         f"PyMC {versions.get('pymc', '')} (Abril-Pla et al., 2023) with {backend} No-U-Turn "
         "sampler"
         + (f" (nutpie {versions.get('nutpie', '')})" if backend == "nutpie" else "")
-        + f": {sampler['chains']} chains of {sampler['draws']:,} draws after "
+        + f": {apa.count(sampler['chains'], 'chain')} of {sampler['draws']:,} draws after "
         f"{sampler['tune']:,} tuning iterations (target acceptance {sampler['target_accept']:g}).",
         scaling_text(sections),
     ]
