@@ -128,6 +128,7 @@ def model_section(
         "diagnostics": diagnostics.to_dict("records"),
         "indirect": tables["indirect"].fillna({"moderator_level": ""}).to_dict("records"),
         "variance": tables["variance"]
+        .fillna({"level": ""})
         .assign(
             outcome_label=[labels.get(y, y) for y in tables["variance"]["outcome"]],
             quantity_label=[QUANTITIES.get(q, q) for q in tables["variance"]["quantity"]],
