@@ -2,7 +2,7 @@ rule report:
     input:
         codebook=config["study"]["codebook"],
         source=rules.validate.output.source,
-        items=rules.validate.output.clean,
+        item_table=rules.validate.output.clean,
         scores=rules.score.output.scores,
         reliability=rules.score.output.reliability,
         fits=expand(rules.fit.output.fit, model=MODELS),
