@@ -67,6 +67,13 @@ def test_report_is_written_and_self_contained(run):
     ]
     assert "In ROPE" not in html  # no ROPE configured: no always-empty column
     assert (folder / "references.bib").read_text().count("@") >= 10
+    # the manuscript files beside it (Word and Markdown), from the same text
+    import docx
+
+    doc = docx.Document(folder / "report.docx")
+    assert len(doc.tables) >= 7 and "Statistical Analysis" in [p.text for p in doc.paragraphs]
+    markdown = (folder / "report.md").read_text()
+    assert "PSIS-LOO" in markdown and "**Table 1**" in markdown
     assert "Vehtari, A., Gelman, A., &amp; Gabry, J. (2017)" in html
 
 

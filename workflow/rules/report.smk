@@ -22,6 +22,8 @@ rule report:
     output:
         html=report(REPORT, caption="../report/report.rst", category="Report"),
         bib=f"reports/{STUDY}/references.bib",
+        markdown=f"reports/{STUDY}/report.md",
+        docx=f"reports/{STUDY}/report.docx",
         figures=report(
             directory(f"reports/{STUDY}/figures"),
             patterns=["{name}.png"],
@@ -53,3 +55,12 @@ rule report:
         problems=f"{RESULTS}/validated/problems.csv",
     script:
         "../scripts/report.py"
+
+
+# Target: `snakemake manuscript` (also made by the default run): the drafted text and the
+# APA tables as Word and Markdown beside the HTML report, with figures at 300 dpi.
+rule manuscript:
+    input:
+        rules.report.output.docx,
+        rules.report.output.markdown,
+        rules.report.output.bib,

@@ -91,18 +91,24 @@ def floodlight(table: pd.DataFrame, regions: pd.DataFrame, labels: dict, interva
     return fig
 
 
-def rank_plots(idata: az.InferenceData, var_names: list[str]) -> plt.Figure:
+def rank_plots(idata: az.InferenceData, var_names: list[str], titles=None) -> plt.Figure:
     """Rank histograms per chain of each parameter (Vehtari et al., 2021): flat when the
-    chains agree."""
+    chains agree. ``titles`` maps a variable as ArviZ names it ('beta[self_alliance]') to
+    the words the report uses for it."""
     axes = np.ravel(az.plot_rank(idata, var_names=var_names, kind="bars"))
     fig = axes[0].figure
     rows = int(np.ceil(len(axes) / 3))
-    fig.set_size_inches(9, 2.2 * rows)
+    fig.set_size_inches(9, 2.6 * rows)
     for ax in axes:
-        ax.title.set_fontsize(8)
-        ax.xaxis.label.set_fontsize(8)
-        ax.yaxis.label.set_fontsize(8)
-        ax.tick_params(labelsize=7)
+        var, _, coord = ax.get_title().partition("\n")
+        name = f"{var}[{coord}]" if coord else var
+        if titles and name:
+            ax.set_title(titles(name), fontsize=9, wrap=True)
+        else:
+            ax.title.set_fontsize(9)
+        ax.xaxis.label.set_fontsize(9)
+        ax.yaxis.label.set_fontsize(9)
+        ax.tick_params(labelsize=8)
     fig.tight_layout()
     return fig
 

@@ -289,29 +289,30 @@ def loo_sentence(model: dict) -> str:
     from intersession.report.bench import short_variant
 
     rows = model["compare"]
-    best = short_variant(rows[0]["variant"])
+
+    def named(variant: str) -> str:
+        short = short_variant(variant)
+        return f"the model {short}" if variant == "declared" else f"the variant {short}"
+
     clear, unclear = [], []
     for row in rows[1:]:
         stat = (
-            f"\u0394ELPD = {apa.decimal(-row['elpd_diff'], 1)}, SE = {apa.decimal(row['dse'], 1)}"
+            f"\u0394ELPD = {apa.decimal(-row['elpd_diff'], 1)}, "
+            f"SE = {apa.decimal(row['dse'], 1)}"
         )
-        text = f"{short_variant(row['variant'])} ({stat})"
+        text = f"{named(row['variant'])} ({stat})"
         (unclear if abs(row["elpd_diff"]) < LOO_SE_RULE * row["dse"] else clear).append(text)
-    subject = f"the model {best}" if best == "as declared" else f"the variant {best}"
+    subject = named(rows[0]["variant"])
     parts = []
     if unclear:
         parts.append(
-            f"PSIS-LOO did not clearly separate {subject} (highest ELPD) from the "
-            f"variant{'s' if len(unclear) > 1 else ''} {_join(unclear)}: "
+            f"PSIS-LOO did not clearly separate {subject} (highest ELPD) from {_join(unclear)}: "
             f"{'each difference was' if len(unclear) > 1 else 'the difference was'} within "
             f"{apa.words(int(LOO_SE_RULE))} standard errors of zero, so there was no clear "
             "difference in expected predictive accuracy"
         )
     if clear:
-        parts.append(
-            f"{subject} predicted better than the variant{'s' if len(clear) > 1 else ''} "
-            f"{_join(clear)}"
-        )
+        parts.append(f"{subject if not unclear else 'it'} predicted better than {_join(clear)}")
     weights = ", ".join(
         f"{short_variant(row['variant'])} {apa.bounded(row['weight'])}" for row in rows
     )

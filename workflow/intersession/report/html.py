@@ -75,10 +75,15 @@ def environment() -> Environment:
 def render(context: dict) -> str:
     """The report's HTML text, its tables and figures numbered; the reference list holds
     the works the text cites (found in a first rendering)."""
+    return render_with_references(context)[0]
+
+
+def render_with_references(context: dict) -> tuple[str, list]:
+    """The HTML and its reference list (for the Word and Markdown files)."""
     template = environment().get_template("report.html.j2")
     draft = template.render(**{**context, "references": []})
-    context = {**context, "references": references_of(draft)}
-    return number_captions(template.render(**context))
+    references = references_of(draft)
+    return number_captions(template.render(**{**context, "references": references})), references
 
 
 def references_of(html: str) -> list:

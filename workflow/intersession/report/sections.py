@@ -356,7 +356,9 @@ def _checks(name, idata, record, tables, labels, interval, store) -> list[dict]:
     found.append(
         figure_entry(
             store,
-            figures.rank_plots(idata, ranked),
+            figures.rank_plots(
+                idata, ranked, lambda v: variable_label(v, record.parameters, labels)
+            ),
             f"{name}_ranks",
             "Rank histograms of each chain for the population-level and variance parameters",
             "Rank plots: roughly flat, overlapping bars per chain mean the chains agree "
