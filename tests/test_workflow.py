@@ -258,33 +258,30 @@ def test_fit_stores_all_groups_and_provenance(run, model):
     assert f"<code>{record.posterior_sha256}</code>" in report
 
 
-def test_report_opens_in_headless_chromium_without_errors_or_network(run):
-    """Debian's Chromium, driven by Playwright: no console messages of type error or
-    warning, no page errors, no request but the file itself, the summary and every figure
-    rendered; a screenshot is kept in test-artifacts/."""
-    from playwright.sync_api import sync_playwright
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_report_opens_in_headless_chromium_without_errors_or_network(run, width):
+    """Debian's Chromium, driven by Playwright (tests/browser.py), at a desktop and a phone
+    width: no console messages of type error or warning, no page errors, no request but the
+    file itself, every image decodes, nothing wider than the phone's screen (tables scroll
+    in their own box); screenshots are kept in test-artifacts/."""
+    from tests.browser import DESKTOP, PHONE, open_report
 
     report = run / "reports" / STUDY / "report.html"
-    console, errors, requests = [], [], []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1200, "height": 1600})
-        page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("request", lambda r: requests.append(r.url))
-        page.goto(report.as_uri(), wait_until="load")
-        images = page.eval_on_selector_all(
-            "figure img", "els => els.map(e => e.complete && e.naturalWidth > 0)"
-        )
-        summary = page.inner_text("section.summary")
-        (ROOT / "test-artifacts").mkdir(exist_ok=True)
-        page.screenshot(path=str(ROOT / "test-artifacts" / "report-chromium.png"))
-        browser.close()
-    assert [m for m in console if m.startswith(("error", "warning"))] == []
-    assert errors == []
-    assert requests == [report.as_uri()]
-    assert len(images) == 56 and all(images)
-    assert "Key findings" in summary and "index of moderated mediation" in summary
+    name = "report-chromium.png" if width == "desktop" else "report-chromium-phone.png"
+    seen = open_report(
+        report,
+        chromium(),
+        DESKTOP if width == "desktop" else PHONE,
+        ROOT / "test-artifacts" / name,
+    )
+    assert [m for m in seen["console"] if m.startswith(("error", "warning"))] == []
+    assert seen["errors"] == []
+    assert seen["requests"] == [report.as_uri()]
+    assert len(seen["decoded"]) == 56 and all(seen["decoded"])
+    overflow = seen["overflow"]
+    assert overflow["scroll"] <= overflow["client"] and overflow["wide"] == [], overflow
+    assert "Key findings" in seen["summary"] and "index of moderated mediation" in seen["summary"]
+    assert "Convergence checks" in seen["summary"] and "Methods checks" in seen["summary"]
 
 
 def test_snakemake_report_lists_the_report_its_figures_and_tables(run, tmp_path):
