@@ -86,7 +86,7 @@ def floodlight(table: pd.DataFrame, regions: pd.DataFrame, labels: dict, interva
     dens.fill_between(x, table["density"], color="#777777", alpha=0.5)
     dens.set_yticks([])
     dens.set_ylabel("data", fontsize="small")
-    dens.set_xlabel(labels["moderator"])
+    dens.set_xlabel(f"{labels['moderator']} (scale points)")
     fig.tight_layout()
     return fig
 

@@ -166,11 +166,11 @@ def model_findings(
             if (probe["outcome"], probe["term"]) not in done
         ]
         if section.get("mediation_results"):
+            # a mediation answers its question by the indirect effect: its direct paths stay
+            # in the Results, the key finding gives the indirect effects and the index
             entry["results"] += section["mediation_results"]
-            answer = section["mediation_answer"]
-            if entry["answer"]:  # the model is named once
-                answer = answer.replace(f"In the {model}, the indirect", "Its indirect", 1)
-            entry["answer"] = " ".join(filter(None, [entry["answer"], answer]))
+            entry["answer"] = section["mediation_answer"]
+            entry["support"] = mediation_support(section, interval)
         for row in section["parameters"]:
             if row["parameter"] != RESIDUAL_CORRELATION:
                 continue
@@ -208,6 +208,20 @@ def model_findings(
             covered.setdefault(key, section["name"])
         found.append(entry)
     return found
+
+
+def mediation_support(section: dict, interval: float) -> str:
+    """'indirect at -1 SD: ab = ...; at +1 SD: ab = ...; index: 0.11, 95% CrI [...]' (the
+    first level of the data: all rows, or within clients)."""
+    table = pd.DataFrame(section["indirect"])
+    rows = table[table["level"] == table["level"].iloc[0]]
+    by = rows.set_index(["effect", "moderator_level"])
+    index = rows[rows["effect"] == "index of moderated mediation"].iloc[0]
+    return (
+        f"indirect effect at \u22121 SD: {estimate(by.loc[('indirect', '-1 SD')], 'ab', interval)}"
+        f"; at +1 SD: {estimate(by.loc[('indirect', '+1 SD')], 'ab', interval)}; index of "
+        f"moderated mediation: {estimate(index, None, interval)}"
+    )
 
 
 def labels_of(sections: list[dict], name: str) -> str:
@@ -297,8 +311,7 @@ def loo_sentence(model: dict) -> str:
     clear, unclear = [], []
     for row in rows[1:]:
         stat = (
-            f"\u0394ELPD = {apa.decimal(-row['elpd_diff'], 1)}, "
-            f"SE = {apa.decimal(row['dse'], 1)}"
+            f"\u0394ELPD = {apa.decimal(-row['elpd_diff'], 1)}, SE = {apa.decimal(row['dse'], 1)}"
         )
         text = f"{named(row['variant'])} ({stat})"
         (unclear if abs(row["elpd_diff"]) < LOO_SE_RULE * row["dse"] else clear).append(text)
