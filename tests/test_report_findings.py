@@ -249,3 +249,42 @@ def test_summary_box_separates_convergence_from_methods_checks():
     )
     bad = checks_summary([fake("A", False)], None, [])
     assert bad["failed"] == ["A"] and "failed for A" in bad["convergence"]
+
+
+def test_a_mediation_model_is_answered_by_its_indirect_effects_and_index():
+    from intersession.effects.mediation import mediation_effects
+    from intersession.report.text import mediation_answer, mediation_results
+    from tests.fakes import fake_mediation_fit
+
+    mediation = {
+        "predictor": "self_alliance",
+        "moderator": "other_alliance",
+        "mediator": "isp_actions",
+    }
+    table = mediation_effects(fake_mediation_fit(), mediation, 0.95)
+    mine = section(
+        "moderated_mediation",
+        "Moderated mediation",
+        [slope("progress", "isp_actions", 0.45, 0.2, 0.7)],
+        equations=2,
+        description="Through ISP-actions?",
+        mediation=mediation,
+    )
+    mine.update(
+        indirect=table.fillna({"moderator_level": ""}).to_dict("records"),
+        outcome_name="progress",
+        sentence_label="moderated mediation",
+    )
+    words = {k: v[0].lower() + v[1:] if v[1].islower() else v for k, v in LABELS.items()}
+    mine["mediation_results"] = mediation_results(mine, words, 0.95)
+    mine["mediation_answer"] = mediation_answer(mine, words)
+    found = model_findings([mine], LABELS, 0.95, None, [])[0]
+    assert found["answer"].startswith(
+        "In the moderated mediation model, the indirect effect of self-alliance on progress "
+        "through ISP-actions was "
+    )
+    assert "higher ISP-actions went with" not in found["answer"]  # the b path: Results only
+    assert found["support"].startswith("indirect effect at \u22121 SD: ab = ")
+    assert "; index of moderated mediation: 0." in found["support"]
+    assert any("higher ISP-actions went with higher progress" in r for r in found["results"])
+    assert found["results"][-1].endswith("which these data cannot show.")
