@@ -174,6 +174,18 @@ def statistical_analysis(
         "The regions describe the posterior of the slope across the moderator; they are not "
         "a significance test."
     )
+    if any(s.get("variance") for s in sections):
+        sentences.append(
+            "For Gaussian models we computed, draw by draw, the intraclass correlation of each "
+            "grouping level beyond the predictors and the marginal and conditional Bayesian "
+            "R\u00b2 (Nakagawa & Schielzeth, 2013)."
+        )
+    if any(getattr(s["record"], "mediation", None) for s in sections):
+        sentences.append(
+            "Indirect effects were computed as products of the a and b paths' posterior draws, "
+            "with the index of moderated mediation (Hayes, 2015), beside direct and total "
+            "effects."
+        )
     sentences.append(
         f"We report posterior means with {interval:.0%} equal-tailed "
         "credible intervals (CrI) and the probability of direction (pd), the posterior "
