@@ -163,14 +163,14 @@ def test_report_probes_the_interaction_and_drafts_the_text(run):
         and "We fitted five Bayesian multilevel regression models" in html
     )
     assert (
-        "The 95% credible interval of the slope of Self-alliance excluded zero: positive for "
-        f"Other-alliance from {positive['lower']:.2f}" in html
+        "The 95% credible interval of the slope of self-alliance excluded zero: positive for "
+        f"other-alliance from {positive['lower']:.2f}" in html
     )
     inside = int(positive["n_inside"])
     assert 0 < inside < positive["n_observed"] == 81
     assert f"where {inside} of the 81 observations ({inside / 81:.0%}) lie" in html
     assert "they are not a significance test" in html
-    assert "No Johnson-Neyman region lies within the observed range of Other-alliance" in html
+    assert "No Johnson-Neyman region lies within the observed range of other-alliance" in html
 
 
 def test_methods_checks_give_prior_predictive_shares_and_prior_sensitivity(run):
