@@ -28,6 +28,7 @@ localrules:
     sbc,
     design,
     export,
+    manuscript,
 
 
 rule all:

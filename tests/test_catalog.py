@@ -35,7 +35,7 @@ def test_config_readme_has_a_row_per_key_with_type_default_and_description():
     schema_keys = list(keys(load_schema("config")["properties"]))
     rows = [line.split(" | ")[0][3:-1] for line in page.splitlines() if line.startswith("| `")]
     assert rows == schema_keys
-    assert len(rows) == 56
+    assert len(rows) == 55  # effects.jn_probability removed (issue 19)
 
 
 def test_license_citation_and_catalog_agree_with_pyproject():

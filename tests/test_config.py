@@ -42,6 +42,21 @@ def test_misspelled_key_names_key_allowed_keys_and_suggestion():
     )
 
 
+def test_a_removed_key_says_what_replaced_it():
+    """effects.jn_probability set a one-sided Johnson-Neyman criterion beside two-sided
+    bands; the regions now follow report.interval, and an old config says so."""
+    config = default_config()
+    config["effects"]["jn_probability"] = 0.95
+    with pytest.raises(DeclarationError) as err:
+        check(config, "config", "config.yaml")
+    assert str(err.value) == (
+        "config.yaml: 1 problem(s):\n"
+        "  - key 'effects.jn_probability' was removed: Johnson-Neyman regions now use "
+        "report.interval (where the slope's credible interval excludes 0, the criterion of "
+        "the floodlight band); delete effects.jn_probability."
+    )
+
+
 def test_every_problem_is_listed_with_value_and_allowed_values():
     config = default_config()
     config["sampler"]["backend"] = "stan"

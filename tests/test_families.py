@@ -256,5 +256,5 @@ def test_negative_binomial_appears_in_the_report(count_fit, tmp_path):
         "counts_ranks",
         "counts_sensitivity",
     ]
-    text = statistical_analysis([section], BOUNDED_SAMPLER, 0.95, 0.95, {})
+    text = statistical_analysis([section], BOUNDED_SAMPLER, 0.95, {})
     assert "count outcomes by a negative binomial (NB2) likelihood with a log link" in text

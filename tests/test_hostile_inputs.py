@@ -421,16 +421,21 @@ def report_context(default_run, tmp_path_factory):
     captured = {}
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(default_run)  # the config names the study file relative to it
-        patch.setattr(report_html, "render", lambda context: captured.update(context) or "")
+        patch.setattr(  # the step renders through render_with_references (HTML, references)
+            report_html,
+            "render_with_references",
+            lambda context: (captured.update(context) or "", []),
+        )
         config = check(config, "config", "config.yaml")
         steps.report(
             inputs=StudyInputs.from_config(config),
-            settings={**config["report"], "jn_probability": config["effects"]["jn_probability"]},
+            settings=config["report"],
             study={
                 "scores": str(res / "scores" / "scores.csv"),
                 "reliability": str(res / "scores" / "reliability.csv"),
                 "problems": str(res / "validated" / "problems.csv"),
                 "source": str(res / "validated" / "source.json"),
+                "items": str(res / "validated" / "items.csv"),
             },
             models=models,
             fits=[str(res / "fits" / f"{m}.nc") for m in models],
@@ -459,5 +464,6 @@ def test_no_user_string_reaches_the_report_as_markup(report_context, text):
     from intersession.report.html import render
 
     with hang_guard():
-        page = render(with_text(report_context, f"<i>{text}</i>"))
-    assert "<i>" not in page and "&lt;i&gt;" in page
+        # <u>: a tag the report never writes (it sets statistic symbols in <i>)
+        page = render(with_text(report_context, f"<u>{text}</u>"))
+    assert "<u>" not in page and "&lt;u&gt;" in page

@@ -175,3 +175,102 @@ def test_moderated_mediation_is_recovered(default_codebook):
             "isp_actions"
         ]
         assert table.loc[level, "lower"] < truth < table.loc[level, "upper"]
+
+
+def test_direct_and_total_effects_beside_the_indirect_ones():
+    """Direct effect c_x + c_xw w from the b path's own slope of the predictor and its
+    interaction, total = indirect + direct draw by draw, at w = -1, 0, 1; the index last."""
+    from intersession.effects.mediation import mediation_effects
+
+    idata = fake_mediation_fit()
+    post = idata.posterior
+    mediation = {
+        "predictor": "self_alliance",
+        "moderator": "other_alliance",
+        "mediator": "isp_actions",
+    }
+    table = mediation_effects(idata, mediation, 0.9)
+    assert table["effect"].tolist() == ["indirect", "direct", "total"] * 3 + [
+        "index of moderated mediation"
+    ]
+    a_x = post["beta_a"].sel(term_a="self_alliance").values.ravel()
+    a_xw = post["beta_a"].sel(term_a="self_alliance:other_alliance").values.ravel()
+    b = post["beta_b"]
+    b_m, c_x, c_xw = (
+        b.sel(term_b=t).values.ravel()
+        for t in ("isp_actions", "self_alliance", "self_alliance:other_alliance")
+    )
+    for i, z in enumerate((-1.0, 0.0, 1.0)):
+        indirect, direct = (a_x + a_xw * z) * b_m, c_x + c_xw * z
+        rows = table.iloc[3 * i : 3 * i + 3]
+        assert rows["mean"].tolist() == pytest.approx(
+            [indirect.mean(), direct.mean(), (indirect + direct).mean()]
+        )
+        total = indirect + direct
+        assert rows["lower"].iloc[2] == pytest.approx(np.quantile(total, 0.05))
+    assert table["mean"].iloc[-1] == pytest.approx((a_xw * b_m).mean())
+
+
+def test_mediation_text_gives_direct_total_and_the_causal_caveat():
+    """The index is not labelled 'ab' (it is a_xw * b, not an indirect effect); direct and
+    total effects are given; a caveat names temporal order and confounding."""
+    from types import SimpleNamespace
+
+    from intersession.effects.mediation import mediation_effects
+    from intersession.report.text import mediation_answer, mediation_results
+
+    mediation = {
+        "predictor": "self_alliance",
+        "moderator": "other_alliance",
+        "mediator": "isp_actions",
+    }
+    table = mediation_effects(fake_mediation_fit(), mediation, 0.95)
+    section = {
+        "record": SimpleNamespace(mediation=mediation),
+        "indirect": table.fillna({"moderator_level": ""}).to_dict("records"),
+        "outcome_name": "progress",
+        "sentence_label": "moderated mediation",
+    }
+    words = {
+        "self_alliance": "self-alliance",
+        "other_alliance": "other-alliance",
+        "isp_actions": "ISP-actions",
+        "progress": "progress",
+    }
+    first, caveat = mediation_results(section, words, 0.95)
+    assert "the index of moderated mediation was 0." in first
+    assert "ab = " in first and "index of moderated mediation was ab" not in first
+    assert "the direct effect of self-alliance on progress was c\u2032 = " in first
+    assert "and the total effect c = " in first
+    assert caveat == (
+        "ISP-actions and progress were measured on one occasion, so these indirect, direct and "
+        "total effects decompose associations: reading them causally assumes that "
+        "self-alliance precedes ISP-actions and ISP-actions precedes progress, and that no "
+        "unmeasured variable confounds any of the paths, which these data cannot show."
+    )
+    answer = mediation_answer(section, words)
+    assert (
+        answer.startswith(
+            "In the moderated mediation model, the indirect effect of self-alliance on progress "
+            "through ISP-actions was positive at low and at high other-alliance; it grew with "
+            "other-alliance"
+        )
+        or "unclear" in answer
+    )
+    assert "not evidence of causal order" in answer
+
+
+def test_the_b_path_lines_say_at_which_mediator_value():
+    from intersession.effects.predictions import predicted_lines
+    from intersession.report.sections import held_text
+
+    idata = fake_mediation_fit()
+    lines = predicted_lines(
+        idata, "self_alliance", "other_alliance", suffix="_b", outcome="progress", n_grid=3
+    )
+    assert set(lines["held_at"]) == {"isp_actions=3"}  # the fake's mediator mean
+    assert held_text(lines, {"isp_actions": "ISP-actions"}) == (
+        "held constant: ISP-actions at its mean (3.00)"
+    )
+    a_path = predicted_lines(idata, "self_alliance", "other_alliance", suffix="_a")
+    assert set(a_path["held_at"]) == {""}

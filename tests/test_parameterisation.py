@@ -274,7 +274,7 @@ def test_uncentred_model_with_a_factor_reproduces_reml(tmp_path):
         str(models), str(codebook), str(tmp_path / "study.csv"), BOUNDED_SAMPLER, 7
     )
     steps.fit(str(tmp_path / "scores.csv"), inputs, "m", 2, {None: str(tmp_path / "m.nc")})
-    settings = {"moderator_values": {}, "rope": None, "jn_probability": 0.95}
+    settings = {"moderator_values": {}, "rope": None}
     steps.effects(str(tmp_path / "m.nc"), 0.9, settings, str(tmp_path / "effects"))
     table = read_table(tmp_path / "effects" / "parameters.csv").fillna({"term": ""})
     original = table[table["scale"] == "original"].set_index(["parameter", "term"])
@@ -342,7 +342,7 @@ def test_uncentred_model_with_a_factor_reproduces_reml(tmp_path):
     figures = sorted(p.stem for p in (tmp_path / "figures").glob("m_*lines*.png"))
     assert figures == ["m_lines_1"]  # per sector; no floodlight over a category's code
     assert not list((tmp_path / "figures").glob("m_floodlight*"))
-    text = statistical_analysis([section], BOUNDED_SAMPLER, 0.9, 0.95, {}, words)
+    text = statistical_analysis([section], BOUNDED_SAMPLER, 0.9, {}, words)
     assert (
         "Exceptions to this scaling: In the m model, SES entered uncentred (the intercept and "
         "lower-order terms of interactions at 0); SES in their own units (not standardised); "

@@ -39,7 +39,7 @@ def fit_tables(directory: Path, design, truth, seed: int, **declaration):
         str(models), str(codebook), str(directory / "study.csv"), BOUNDED_SAMPLER, seed
     )
     steps.fit(paths["scores.csv"], inputs, "m", 2, {None: paths["m.nc"]})
-    settings = {"moderator_values": {}, "rope": None, "jn_probability": 0.95}
+    settings = {"moderator_values": {}, "rope": None}
     steps.effects(paths["m.nc"], 0.95, settings, str(directory / "effects"))
     table = read_table(directory / "effects" / "parameters.csv").fillna({"term": ""})
     divergences = int(az.from_netcdf(paths["m.nc"]).sample_stats["diverging"].sum())

@@ -31,20 +31,47 @@ def closed_form_boundaries(mean, cov, threshold=0.95):
 
 def test_johnson_neyman_boundaries_match_the_closed_form_within_monte_carlo_error():
     inter = interaction(n_draws=2000)  # 8,000 draws: boundary MCSE about 0.04
-    table = johnson_neyman(inter).set_index("region")
-    negative_z, positive_z = closed_form_boundaries(MEAN, COV)  # about -2.35 and 0.81
+    table = johnson_neyman(inter, interval=0.9).set_index("region")
+    # a 90% interval excludes 0 where P(slope > 0) >= 0.95 (two-sided)
+    negative_z, positive_z = closed_form_boundaries(MEAN, COV, 0.95)  # about -2.35 and 0.81
     # other-alliance in original units: 5.0 + 1.1 z (the fake's scaling)
-    positive = table.loc["slope > 0 with probability >= 0.95"]
-    negative = table.loc["slope < 0 with probability >= 0.95"]
+    positive = table.loc["slope > 0 (90% interval above 0)"]
+    negative = table.loc["slope < 0 (90% interval below 0)"]
     assert positive["lower_is_boundary"] and not positive["upper_is_boundary"]
     assert positive["upper"] == pytest.approx(5.0 + 1.1 * 3.0)  # open to the data's end
     assert 0 < positive["lower_mcse"] < 0.1
     assert abs(positive["lower"] - (5.0 + 1.1 * positive_z)) < 4 * positive["lower_mcse"]
     assert negative["upper_is_boundary"] and not negative["lower_is_boundary"]
     assert abs(negative["upper"] - (5.0 + 1.1 * negative_z)) < 4 * negative["upper_mcse"]
-    zero = table.loc["slope = 0 (median, 95% interval)"]
+    observed = inter.observed
+    assert positive["n_inside"] == np.sum(observed >= positive["lower"])
+    assert negative["n_inside"] == np.sum(observed <= negative["upper"])
+    assert (table["n_observed"] == len(observed)).all()
+    zero = table.loc["slope = 0 (median, 90% interval)"]
     assert zero["median"] == pytest.approx(5.0 + 1.1 * (-MEAN[0] / MEAN[1]), abs=0.05)
     assert zero["lower"] < zero["median"] < zero["upper"]
+
+
+@pytest.mark.parametrize("interval", [0.95, 0.9, 0.8])
+def test_johnson_neyman_regions_are_where_the_floodlight_band_excludes_zero(interval):
+    """One criterion: inside a region the floodlight's band (at the same interval) lies
+    wholly on one side of 0, outside it the band covers 0 (a one-sided criterion, e.g.
+    P(slope > 0) >= 0.95 with a 95% band, shades points whose band still covers 0)."""
+    inter = interaction(n_draws=2000)
+    band = floodlight(inter, interval)
+    table = johnson_neyman(inter, interval)
+    regions = table[~table["region"].str.startswith("slope = 0")]
+    assert len(regions) >= 1
+    x = band["moderator_value"].to_numpy()
+    inside = np.zeros(len(x), dtype=bool)
+    for _, row in regions.iterrows():
+        inside |= (x >= row["lower"]) & (x <= row["upper"])
+    step = x[1] - x[0]
+    edges = np.concatenate([regions["lower"], regions["upper"]])
+    away = np.min(np.abs(x[:, None] - edges[None, :]), axis=1) > 2 * step  # not at a boundary
+    excludes = (band["lower"] > 0) | (band["upper"] < 0)
+    assert (inside[away] == excludes.to_numpy()[away]).all()
+    assert f"{interval:.0%} interval" in regions["region"].iloc[0]
 
 
 def test_no_region_inside_a_narrow_observed_range():

@@ -39,7 +39,11 @@ def results(work, *parts):
 
 def test_report_is_written_and_self_contained(run):
     html = (run / "reports" / STUDY / "report.html").read_text()
-    assert '<h2 id="key"' in html and "All convergence checks passed." in html
+    assert '<h2 id="key"' in html
+    assert "tree depth): all passed for all five models." in html  # convergence, on its own
+    assert '<h3 class="checks-title">Methods checks</h3>' in html
+    assert ">nan<" not in html and "nan]" not in html  # no empty cell shown as "nan"
+    assert "isp_actions predicts" not in html and "declared predicts" not in html
     # per model rank and energy plots (10); per outcome a posterior predictive check, one by
     # therapist (7 each) and a LOO-PIT (5: not for the joint model); per probed interaction
     # a floodlight and predicted lines (12); a prior predictive check per outcome (7); a
@@ -54,6 +58,23 @@ def test_report_is_written_and_self_contained(run):
     # nothing is loaded from outside: no external scripts, styles, fonts or images
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
     assert "<script" not in html and "<link" not in html
+    # numbered tables and figures; each links to its CSV or SVG beside the report
+    assert "Table 1.</strong>" in html and "Figure 1.</strong>" in html
+    folder = run / "reports" / STUDY
+    links = re.findall(r'href="((?:tables|figures)/[^"]+)"', html)
+    assert len(links) > 60 and all((folder / link).is_file() for link in links), [
+        link for link in links if not (folder / link).is_file()
+    ]
+    assert "In ROPE" not in html  # no ROPE configured: no always-empty column
+    assert (folder / "references.bib").read_text().count("@") >= 10
+    # the manuscript files beside it (Word and Markdown), from the same text
+    import docx
+
+    doc = docx.Document(folder / "report.docx")
+    assert len(doc.tables) >= 7 and "Statistical Analysis" in [p.text for p in doc.paragraphs]
+    markdown = (folder / "report.md").read_text()
+    assert "PSIS-LOO" in markdown and "**Table 1**" in markdown
+    assert "Vehtari, A., Gelman, A., &amp; Gabry, J. (2017)" in html
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -77,13 +98,19 @@ def test_interaction_on_isp_actions_excludes_zero(run):
 def test_mediation_reports_indirect_effects_and_their_index(run):
     # read_table undoes the spreadsheet-safe quote of '-1 SD' and '+1 SD' (atomic.write_csv)
     table = read_table(results(run, "effects", "moderated_mediation", "indirect.csv"))
-    assert table["moderator_level"].fillna("").tolist() == ["-1 SD", "mean", "+1 SD", ""]
-    indirect = table.set_index("moderator_level")["mean"]
+    assert table["moderator_level"].fillna("").tolist() == [
+        *[level for level in ["-1 SD", "mean", "+1 SD"] for _ in range(3)],
+        "",
+    ]
+    assert table["effect"].tolist()[:3] == ["indirect", "direct", "total"]
+    indirect = table[table["effect"] == "indirect"].set_index("moderator_level")["mean"]
     assert indirect["-1 SD"] < indirect["mean"] < indirect["+1 SD"]  # positive moderation
     index = table[table["effect"] == "index of moderated mediation"].iloc[0]
     assert index["lower"] > 0  # the default study was simulated with moderated mediation
     html = (run / "reports" / STUDY / "report.html").read_text()
-    assert "index of moderated mediation: ab = " in html
+    assert "the index of moderated mediation was 0." in html  # not labelled "ab"
+    assert "the direct effect of self-alliance on progress was c\u2032 = " in html
+    assert "which these data cannot show" in html  # the causal caveat
 
 
 def test_joint_model_agrees_with_the_separate_models_and_adds_their_correlation(run):
@@ -120,7 +147,7 @@ def test_report_probes_the_interaction_and_drafts_the_text(run):
     """Simple slopes, a Johnson-Neyman region for ISP-actions (simulated with a positive
     interaction) and none for ISP-thoughts, and the drafted methods and results."""
     regions = read_table(results(run, "effects", "isp_actions", "johnson_neyman.csv"))
-    positive = regions[regions["region"] == "slope > 0 with probability >= 0.95"].iloc[0]
+    positive = regions[regions["region"] == "slope > 0 (95% interval above 0)"].iloc[0]
     assert positive["lower_is_boundary"] and positive["observed_min"] < positive["lower"]
     assert positive["upper"] == positive["observed_max"]
     thoughts = read_table(results(run, "effects", "isp_thoughts", "johnson_neyman.csv"))
@@ -131,12 +158,19 @@ def test_report_probes_the_interaction_and_drafts_the_text(run):
     )[["-1 SD", "+1 SD"]]
     assert low < high
     html = (run / "reports" / STUDY / "report.html").read_text()
-    assert "<h3>Statistical analysis</h3>" in html and "We fitted 5 Bayesian" in html
     assert (
-        f"The slope of Self-alliance was credibly positive for Other-alliance from "
-        f"{positive['lower']:.2f}" in html
+        "<h3>Statistical analysis</h3>" in html
+        and "We fitted five Bayesian multilevel regression models" in html
     )
-    assert "No Johnson-Neyman region lies within the observed range of Other-alliance" in html
+    assert (
+        "The 95% credible interval of the slope of self-alliance excluded zero: positive for "
+        f"other-alliance from {positive['lower']:.2f}" in html
+    )
+    inside = int(positive["n_inside"])
+    assert 0 < inside < positive["n_observed"] == 81
+    assert f"where {inside} of the 81 observations ({inside / 81:.0%}) lie" in html
+    assert "they are not a significance test" in html
+    assert "No Johnson-Neyman region lies within the observed range of other-alliance" in html
 
 
 def test_methods_checks_give_prior_predictive_shares_and_prior_sensitivity(run):
@@ -174,7 +208,8 @@ def test_prior_comparison_shows_the_sceptical_prior_shrinking_the_interaction(ru
     assert (default - declared[default.index]).abs().max() == 0
     html = (run / "reports" / STUDY / "report.html").read_text()
     assert '<h3 id="prior-comparison">Prior comparison</h3>' in html
-    assert "Prior sets (isp_actions): estimates move by at most" in html
+    assert "depended on the prior set for the self-alliance \u00d7 other-alliance " in html
+    assert '<h3 id="prior-sets">Prior sets</h3>' in html and "Sceptical about the" in html
 
 
 def test_loo_compares_the_declared_model_with_its_variant(run):
@@ -190,7 +225,10 @@ def test_loo_compares_the_declared_model_with_its_variant(run):
     assert len(k) == 2 * 81 and k["pareto_k"].max() < 1
     html = (run / "reports" / STUDY / "report.html").read_text()
     assert '<h3 id="loo-comparison">Model comparison (PSIS-LOO)</h3>' in html
-    assert "LOO (isp_actions): " in html
+    assert "PSIS-LOO did not clearly separate the model as declared" in html or (
+        "predicted better than the variant" in html
+    )
+    assert "not probabilities that a model is true" in html
 
 
 def test_alliance_intervals_on_isp_thoughts_include_zero(run):
@@ -220,33 +258,30 @@ def test_fit_stores_all_groups_and_provenance(run, model):
     assert f"<code>{record.posterior_sha256}</code>" in report
 
 
-def test_report_opens_in_headless_chromium_without_errors_or_network(run):
-    """Debian's Chromium, driven by Playwright: no console messages of type error or
-    warning, no page errors, no request but the file itself, the summary and every figure
-    rendered; a screenshot is kept in test-artifacts/."""
-    from playwright.sync_api import sync_playwright
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_report_opens_in_headless_chromium_without_errors_or_network(run, width):
+    """Debian's Chromium, driven by Playwright (tests/browser.py), at a desktop and a phone
+    width: no console messages of type error or warning, no page errors, no request but the
+    file itself, every image decodes, nothing wider than the phone's screen (tables scroll
+    in their own box); screenshots are kept in test-artifacts/."""
+    from tests.browser import DESKTOP, PHONE, open_report
 
     report = run / "reports" / STUDY / "report.html"
-    console, errors, requests = [], [], []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1200, "height": 1600})
-        page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("request", lambda r: requests.append(r.url))
-        page.goto(report.as_uri(), wait_until="load")
-        images = page.eval_on_selector_all(
-            "figure img", "els => els.map(e => e.complete && e.naturalWidth > 0)"
-        )
-        summary = page.inner_text("section.summary")
-        (ROOT / "test-artifacts").mkdir(exist_ok=True)
-        page.screenshot(path=str(ROOT / "test-artifacts" / "report-chromium.png"))
-        browser.close()
-    assert [m for m in console if m.startswith(("error", "warning"))] == []
-    assert errors == []
-    assert requests == [report.as_uri()]
-    assert len(images) == 56 and all(images)
-    assert "Key findings" in summary and "index of moderated mediation" in summary
+    name = "report-chromium.png" if width == "desktop" else "report-chromium-phone.png"
+    seen = open_report(
+        report,
+        chromium(),
+        DESKTOP if width == "desktop" else PHONE,
+        ROOT / "test-artifacts" / name,
+    )
+    assert [m for m in seen["console"] if m.startswith(("error", "warning"))] == []
+    assert seen["errors"] == []
+    assert seen["requests"] == [report.as_uri()]
+    assert len(seen["decoded"]) == 56 and all(seen["decoded"])
+    overflow = seen["overflow"]
+    assert overflow["scroll"] <= overflow["client"] and overflow["wide"] == [], overflow
+    assert "Key findings" in seen["summary"] and "index of moderated mediation" in seen["summary"]
+    assert "Convergence checks" in seen["summary"] and "Methods checks" in seen["summary"]
 
 
 def test_snakemake_report_lists_the_report_its_figures_and_tables(run, tmp_path):

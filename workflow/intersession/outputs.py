@@ -15,4 +15,5 @@ EFFECT_TABLES = (
     "sensitivity",
     "loo_pit",
     "grouped_ppc",
+    "variance",
 )

@@ -137,6 +137,10 @@ def _describe(error) -> str:
             unknown = unknown[:5]
         for key in unknown:
             full = short(f"{where}.{key}" if error.absolute_path else key)[1:-1]
+            removed = error.schema.get("x-removed", {}).get(key)
+            if removed:  # a key earlier versions had: say what replaced it
+                parts.append(f"key '{full}' was removed: {removed.strip()}.")
+                continue
             hint = difflib.get_close_matches(key, allowed, n=1)
             suggestion = f" Did you mean '{hint[0]}'?" if hint else ""
             parts.append(

@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from intersession.atomic import atomic_directory, together, write_csv, write_text
+from intersession.atomic import atomic_directory, atomic_path, together, write_csv, write_text
 from intersession.data.codebook import load_codebook
 from intersession.data.score import reliability_table, score_study
 from intersession.data.validate import StudyDataError, counts, validate_study
@@ -228,7 +228,10 @@ def report(
     comparisons (per model) and the calibration tables, where they ran."""
     from intersession.inference.record import require_current
     from intersession.report.context import report_context
-    from intersession.report.html import render
+    from intersession.report.html import render_with_references
+    from intersession.report.manuscript import markdown
+    from intersession.report.references import bibtex
+    from intersession.report.word import document as word_document
 
     require_current({fit: (m, None, None) for m, fit in zip(models, fits, strict=True)}, inputs)
     folder = Path(out).parent
@@ -246,5 +249,12 @@ def report(
             figures_dir,
             tables_dir,
         )
-        write_text(out, render(context))
+        html, references = render_with_references(context)
+        write_text(out, html)
+        write_text(folder / "references.bib", bibtex(references))
+        # the drafted text and APA tables for a manuscript, from the same context
+        manuscript_context = {**context, "references": references}
+        write_text(folder / "report.md", markdown(manuscript_context))
+        with atomic_path(folder / "report.docx") as tmp:
+            tmp.write_bytes(word_document(manuscript_context))
     log.info("wrote %s", out)

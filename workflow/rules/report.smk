@@ -2,6 +2,7 @@ rule report:
     input:
         codebook=config["study"]["codebook"],
         source=rules.validate.output.source,
+        item_table=rules.validate.output.clean,
         scores=rules.score.output.scores,
         reliability=rules.score.output.reliability,
         fits=expand(rules.fit.output.fit, model=MODELS),
@@ -20,6 +21,9 @@ rule report:
         ),
     output:
         html=report(REPORT, caption="../report/report.rst", category="Report"),
+        bib=f"reports/{STUDY}/references.bib",
+        markdown=f"reports/{STUDY}/report.md",
+        docx=f"reports/{STUDY}/report.docx",
         figures=report(
             directory(f"reports/{STUDY}/figures"),
             patterns=["{name}.png"],
@@ -44,13 +48,19 @@ rule report:
         runtime=10,
     params:
         inputs=STUDY_INPUTS,
-        settings={
-            **config["report"],
-            "jn_probability": config["effects"]["jn_probability"],
-        },
+        settings=config["report"],
         models=MODELS,
         effects=[f"{RESULTS}/effects/{m}" for m in MODELS],
         loo_models=LOO_MODELS,
         problems=f"{RESULTS}/validated/problems.csv",
     script:
         "../scripts/report.py"
+
+
+# Target: `snakemake manuscript` (also made by the default run): the drafted text and the
+# APA tables as Word and Markdown beside the HTML report, with figures at 300 dpi.
+rule manuscript:
+    input:
+        rules.report.output.docx,
+        rules.report.output.markdown,
+        rules.report.output.bib,

@@ -18,6 +18,7 @@ with step_log(snakemake.log[0], "report"):
             "reliability": inputs.reliability,
             "problems": params.problems,
             "source": inputs.source,
+            "items": inputs.item_table,
         },
         models=params.models,
         fits=list(inputs.fits),

@@ -21,6 +21,9 @@ from intersession.model.parameter_map import COEFFICIENTS, INTERCEPT
 JOINT = "joint"  # the outcome column of correlations across a joint model's outcomes
 #: How the table names population-level rows (its "parameter" column): as the model does.
 INTERCEPT_ROW, SLOPE_ROW = INTERCEPT, COEFFICIENTS
+#: per-parameter convergence, as brms' summary() gives it: rank-normalised split R-hat,
+#: bulk and tail ESS and the Monte Carlo SE of the mean (Vehtari et al., 2021)
+CONVERGENCE_COLUMNS = ["r_hat", "ess_bulk", "ess_tail", "mcse_mean"]
 SUMMARY_COLUMNS = [
     "outcome",
     "parameter",
@@ -32,6 +35,7 @@ SUMMARY_COLUMNS = [
     "upper",
     "pd",
     "held_at",
+    *CONVERGENCE_COLUMNS,
 ]
 
 
@@ -79,11 +83,28 @@ def summarise(draws, interval: float) -> dict:
     }
 
 
+def convergence(draws) -> dict:
+    """R-hat, bulk and tail ESS and MCSE of the mean of one scalar's (chain, draw) draws;
+    NaN where there is one chain or the draws are constant (a fixed correlation of 1)."""
+    values = np.asarray(draws.transpose("chain", "draw").values, dtype=float)
+    if values.shape[0] < 2 or np.ptp(values) == 0:
+        return dict.fromkeys(CONVERGENCE_COLUMNS, np.nan)
+    return {
+        "r_hat": float(az.rhat(values)),
+        "ess_bulk": float(az.ess(values, method="bulk")),
+        "ess_tail": float(az.ess(values, method="tail")),
+        # MCSE of the mean: SD / sqrt(ESS of the mean), as arviz's mcse(method="mean")
+        "mcse_mean": float(values.std(ddof=1) / np.sqrt(az.ess(values, method="mean"))),
+    }
+
+
 def _row(parameter, term, scale_name, draws, interval, direction=False, held_at=""):
     row = {"parameter": parameter, "term": term, "scale": scale_name, **summarise(draws, interval)}
     if not direction:
         row["pd"] = np.nan  # direction is not a question for SDs and correlations
     row["held_at"] = held_at
+    if isinstance(draws, xr.DataArray) and {"chain", "draw"} <= set(draws.dims):
+        row.update(convergence(draws))
     return row
 
 

@@ -29,6 +29,7 @@ COLUMNS = [
     "mean",
     "lower",
     "upper",
+    "held_at",
 ]
 
 
@@ -40,6 +41,14 @@ def moderator_levels(observed, moments: tuple) -> list[tuple[str, float]]:
     if len(values) == 2:
         return [(f"{v:g}", float(v)) for v in values]
     return [(label, moments[0] + z * moments[1]) for label, z in MODERATOR_LEVELS.items()]
+
+
+def held_at(terms: list[str], focal: str, moderator: str, moments: dict) -> str:
+    """The other predictors of the equation, each at its observed mean, in original units:
+    'isp_actions=2.88' ('; '-separated; '' when there are none). A mediation's b path is
+    drawn with the mediator held here, and the figure says so."""
+    others = [t for t in terms if ":" not in t and t not in (focal, moderator)]
+    return "; ".join(f"{t}={moments[t][0]:.6g}" if t in moments else f"{t}=mean" for t in others)
 
 
 def interaction_terms(idata: az.InferenceData) -> list[tuple[str, str, str, str]]:
@@ -96,6 +105,7 @@ def predicted_lines(
             (label, value, {moderator: value})
             for label, value in moderator_levels(moderator_obs.values, observed_moments[moderator])
         ]
+    held = held_at(terms, focal, moderator, observed_moments)
     rows = []
     for label, value, setting in levels:
         z = {n: np.full(n_grid, z_of(n, v)) for n, v in setting.items()}
@@ -120,6 +130,7 @@ def predicted_lines(
                     "mean": mu[:, i].mean(),
                     "lower": lower[i],
                     "upper": upper[i],
+                    "held_at": held,
                 }
             )
     return pd.DataFrame(rows, columns=COLUMNS)

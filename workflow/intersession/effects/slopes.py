@@ -11,12 +11,17 @@ moderator value w (standardised z) is ``b_x + b_xw * z`` per SD of x, or
 - **Floodlight** (Spiller et al., 2013): the slope's posterior over a grid spanning the
   moderator's observed range, with P(slope > 0) at each point.
 - **Johnson-Neyman regions** (Johnson & Neyman, 1936; Bauer & Curran, 2005, for their
-  Bayesian reading): the moderator values, within the observed range, where
-  P(slope > 0) >= 0.95 (credibly positive) or <= 0.05 (credibly negative). A boundary is
-  where that probability crosses the threshold, located by linear interpolation on a
-  400-point grid; its Monte Carlo standard error comes from 100 bootstrap resamples of the
-  draws, inflated by sqrt(draws / ESS) for autocorrelation. The posterior of the point
-  where the slope changes sign, ``-b_x / b_xw``, is given as well: it shows how uncertain
+  Bayesian reading): the moderator values, within the observed range, where the slope's
+  equal-tailed credible interval at the report's level excludes 0: for a 95% interval,
+  P(slope > 0) >= 0.975 (credibly positive) or <= 0.025 (credibly negative). One criterion
+  for the regions, the floodlight band and every interval of the report (a one-sided 0.95
+  would shade a region where the drawn 95% band still covers 0). The regions describe the
+  posterior of the slope over the moderator; they are not a test, and each row gives how
+  many observations fall inside it. A boundary is where that probability crosses the
+  threshold, located by linear interpolation on a 400-point grid; its Monte Carlo
+  standard error comes from 100 bootstrap resamples of the draws, inflated by
+  sqrt(draws / ESS) for autocorrelation. The posterior of the point where the slope
+  changes sign, ``-b_x / b_xw``, is given as well: it shows how uncertain
   the location of the change itself is.
 """
 
@@ -31,7 +36,6 @@ from intersession.effects.parameters import scaling, summarise
 from intersession.effects.predictions import moderator_levels
 from intersession.inference.record import parameter_map
 
-THRESHOLD = 0.95
 GRID = 400
 BOOTSTRAP = 100
 KEYS = ["outcome", "focal", "moderator"]
@@ -69,7 +73,21 @@ REGION_COLUMNS = [
     "upper_is_boundary",
     "observed_min",
     "observed_max",
+    "n_inside",
+    "n_observed",
 ]
+ZERO_REGION = "slope = 0"
+
+
+def jn_threshold(interval: float) -> float:
+    """P(slope > 0) at which the equal-tailed ``interval`` stops covering 0: 0.95 -> 0.975."""
+    return 1.0 - (1.0 - interval) / 2.0
+
+
+def region_name(direction: str, interval: float) -> str:
+    """'slope > 0 (95% interval above 0)' or 'slope < 0 (95% interval below 0)'."""
+    sign, side = (">", "above") if direction == "positive" else ("<", "below")
+    return f"slope {sign} 0 ({interval:.0%} interval {side} 0)"
 
 
 class Interaction:
@@ -195,11 +213,13 @@ def _mcse(matches: list[tuple], position: int, is_boundary: bool, inflate: float
     return float(np.std([r[position] for r in matches], ddof=1) * inflate)
 
 
-def johnson_neyman(inter: Interaction, threshold: float = THRESHOLD, seed: int = 0) -> pd.DataFrame:
-    """Regions of the observed moderator range where the focal slope is credibly positive
-    or negative, with Monte Carlo standard errors of their boundaries; plus the posterior
-    median and 95% interval of the moderator value where the slope is zero (``region`` =
-    ``slope = 0``)."""
+def johnson_neyman(inter: Interaction, interval: float = 0.95, seed: int = 0) -> pd.DataFrame:
+    """Regions of the observed moderator range where the focal slope's equal-tailed
+    ``interval`` excludes 0 (credibly positive or negative), with Monte Carlo standard
+    errors of their boundaries and the number of observations inside each; plus the
+    posterior median and ``interval`` of the moderator value where the slope is zero
+    (``region`` starting ``slope = 0``)."""
+    threshold = jn_threshold(interval)
     grid = _grid(inter)
     z = inter.z_of(grid)
     found = _regions(grid, (inter.slopes(z) > 0).mean(axis=0), threshold)
@@ -225,8 +245,7 @@ def johnson_neyman(inter: Interaction, threshold: float = THRESHOLD, seed: int =
         rows.append(
             {
                 **inter.keys,
-                "region": f"slope {'>' if direction == 'positive' else '<'} 0 with "
-                f"probability >= {threshold:g}",
+                "region": region_name(direction, interval),
                 "lower": lower,
                 "median": np.nan,
                 "upper": upper,
@@ -234,15 +253,17 @@ def johnson_neyman(inter: Interaction, threshold: float = THRESHOLD, seed: int =
                 "upper_mcse": _mcse(matches, 2, upper_b, inflate),
                 "lower_is_boundary": lower_b,
                 "upper_is_boundary": upper_b,
+                "n_inside": int(np.sum((inter.observed >= lower) & (inter.observed <= upper))),
             }
         )
     with np.errstate(divide="ignore", invalid="ignore"):
         zero = inter.w_centre + inter.w_scale * (-inter.b_x / inter.b_xw)
-    low, mid, high = np.nanquantile(zero, [0.025, 0.5, 0.975])
+    tail = (1.0 - interval) / 2.0
+    low, mid, high = np.nanquantile(zero, [tail, 0.5, 1.0 - tail])
     rows.append(
         {
             **inter.keys,
-            "region": "slope = 0 (median, 95% interval)",
+            "region": f"{ZERO_REGION} (median, {interval:.0%} interval)",
             "lower": low,
             "median": mid,
             "upper": high,
@@ -250,8 +271,10 @@ def johnson_neyman(inter: Interaction, threshold: float = THRESHOLD, seed: int =
             "upper_mcse": np.nan,
             "lower_is_boundary": False,
             "upper_is_boundary": False,
+            "n_inside": np.nan,
         }
     )
     table = pd.DataFrame(rows, columns=REGION_COLUMNS)
     table["observed_min"], table["observed_max"] = inter.observed.min(), inter.observed.max()
+    table["n_observed"] = len(inter.observed)
     return table

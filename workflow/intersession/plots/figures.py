@@ -47,10 +47,13 @@ def predicted_lines(table: pd.DataFrame, labels: dict[str, str], interval: float
             linestyle=style,
             label=f"{labels['moderator']} {level} ({value:.2f})",
         )
-    ax.set_xlabel(labels["focal"])
-    ax.set_ylabel(f"Predicted {labels['outcome']}")
-    ax.set_title(f"{labels['outcome']}: mean and {interval:.0%} credible band")
-    ax.legend(frameon=False, fontsize="small")
+    ax.set_xlabel(f"{labels['focal']} (scale points)")
+    ax.set_ylabel(f"Predicted {labels['outcome']} (scale points)")
+    title = f"{labels['outcome']}: mean and {interval:.0%} credible band"
+    if labels.get("held"):  # e.g. a mediation's b path: the mediator at its mean
+        title += f"\n{labels['held']}"
+    ax.set_title(title, fontsize="medium")
+    ax.legend(frameon=False, fontsize="small", loc="best")
     fig.tight_layout()
     return fig
 
@@ -73,29 +76,39 @@ def floodlight(table: pd.DataFrame, regions: pd.DataFrame, labels: dict, interva
         for side in ("lower", "upper"):
             if region[f"{side}_is_boundary"]:
                 ax.axvline(region[side], color=colour, linestyle="--", linewidth=1)
-    ax.set_ylabel(f"Slope of {labels['focal']}")
-    ax.set_title(f"{labels['outcome']}: slope of {labels['focal']} ({interval:.0%} band)")
+    ax.set_ylabel(f"Slope of {labels['focal']}\n(outcome points per predictor point)")
+    ax.set_title(
+        f"{labels['outcome']}: slope of {labels['focal']}, {interval:.0%} band;\n"
+        f"shaded where the {interval:.0%} band excludes 0",
+        fontsize="medium",
+    )
     ax.legend(frameon=False, fontsize="small", loc="upper left")
     dens.fill_between(x, table["density"], color="#777777", alpha=0.5)
     dens.set_yticks([])
     dens.set_ylabel("data", fontsize="small")
-    dens.set_xlabel(labels["moderator"])
+    dens.set_xlabel(f"{labels['moderator']} (scale points)")
     fig.tight_layout()
     return fig
 
 
-def rank_plots(idata: az.InferenceData, var_names: list[str]) -> plt.Figure:
+def rank_plots(idata: az.InferenceData, var_names: list[str], titles=None) -> plt.Figure:
     """Rank histograms per chain of each parameter (Vehtari et al., 2021): flat when the
-    chains agree."""
+    chains agree. ``titles`` maps a variable as ArviZ names it ('beta[self_alliance]') to
+    the words the report uses for it."""
     axes = np.ravel(az.plot_rank(idata, var_names=var_names, kind="bars"))
     fig = axes[0].figure
     rows = int(np.ceil(len(axes) / 3))
-    fig.set_size_inches(9, 2.2 * rows)
+    fig.set_size_inches(9, 2.6 * rows)
     for ax in axes:
-        ax.title.set_fontsize(8)
-        ax.xaxis.label.set_fontsize(8)
-        ax.yaxis.label.set_fontsize(8)
-        ax.tick_params(labelsize=7)
+        var, _, coord = ax.get_title().partition("\n")
+        name = f"{var}[{coord}]" if coord else var
+        if titles and name:
+            ax.set_title(titles(name), fontsize=9, wrap=True)
+        else:
+            ax.title.set_fontsize(9)
+        ax.xaxis.label.set_fontsize(9)
+        ax.yaxis.label.set_fontsize(9)
+        ax.tick_params(labelsize=8)
     fig.tight_layout()
     return fig
 

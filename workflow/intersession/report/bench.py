@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from intersession.atomic import write_csv
@@ -13,7 +14,12 @@ from intersession.tables import read_table
 
 
 def prior_section(
-    path: str | None, labels: dict, interval: float, store, tables_dir: Path
+    path: str | None,
+    labels: dict,
+    interval: float,
+    store,
+    tables_dir: Path,
+    model_labels: dict | None = None,
 ) -> dict | None:
     """Key estimates per model across prior sets: rows for the table and a forest plot per
     model; ``None`` when the prior grid is off."""
@@ -27,18 +33,22 @@ def prior_section(
     ]
     names = {**labels, **dict(zip(table["estimate"], table["display"], strict=True))}
     models = []
+    model_labels = model_labels or {}
     for model, rows in table.groupby("model", sort=False):
         fig = comparison.prior_forest(rows, names, interval)
+        label = model_labels.get(model, model)
+        rows = rows.assign(outcome_label=[labels.get(y, y) for y in rows["outcome"]])
         models.append(
             {
                 "name": model,
+                "label": label,
                 "rows": rows.to_dict("records"),
                 "figure": figure_entry(
                     store,
                     fig,
                     f"{model}_prior_comparison",
-                    f"Forest plot of the key estimates of {model} under each prior set",
-                    f"Key estimates of {model} under each prior set: posterior mean and "
+                    f"Forest plot of the key estimates of the {label} model under each prior set",
+                    f"Key estimates of the {label} model under each prior set: posterior mean and "
                     f"{interval:.0%} interval (standardised). Estimates that keep their side "
                     "of zero under every set do not hinge on the prior.",
                 ),
@@ -60,10 +70,17 @@ def _flips(rows, labels: dict) -> list[str]:
     ]
 
 
-def loo_section(directories: dict[str, str], store, tables_dir: Path) -> list[dict]:
-    """Per compared model: the comparison table, LOO per variant and the figures."""
+def loo_section(
+    directories: dict[str, str], store, tables_dir: Path, model_labels: dict | None = None
+) -> list[dict]:
+    """Per compared model: the comparison table, LOO per variant and the figures; variants
+    named in words ("as declared", "without the interaction terms ...")."""
+    from intersession.report.findings import variant_label
+
     sections = []
+    model_labels = model_labels or {}
     for model, directory in directories.items():
+        label = model_labels.get(model, model)
         tables = {
             name: read_table(Path(directory) / f"{name}.csv")
             for name in ("loo", "compare", "pareto_k")
@@ -71,26 +88,37 @@ def loo_section(directories: dict[str, str], store, tables_dir: Path) -> list[di
         for name, table in tables.items():
             write_csv(tables_dir / f"{model}_loo_{name}.csv", table)
         good_k = float(tables["loo"]["good_k"].iloc[0])
+        for name in ("compare", "loo"):
+            tables[name]["variant_label"] = [
+                variant_label(v).removeprefix("the ") for v in tables[name]["variant"]
+            ]
+        drawn = {  # the figures' names of the variants: short, in words
+            name: table.assign(variant=[short_variant(v) for v in table["variant"]])
+            for name, table in tables.items()
+        }
         sections.append(
             {
                 "name": model,
+                "label": label,
                 "compare": tables["compare"].to_dict("records"),
                 "loo": tables["loo"].to_dict("records"),
                 "figures": [
                     figure_entry(
                         store,
-                        comparison.loo_comparison(tables["compare"]),
+                        comparison.loo_comparison(drawn["compare"]),
                         f"{model}_loo_comparison",
-                        f"ELPD differences of the variants of {model}",
+                        f"ELPD differences of the variants of the {label} model",
                         "Expected log predictive density of each variant relative to the "
                         "best (0), with the SE of the difference and the stacking weight. "
-                        "Differences within about 2 SE do not separate the models.",
+                        "Differences within about 2 SE do not separate the models; stacking "
+                        "weights are weights of a predictive combination, not model "
+                        "probabilities.",
                     ),
                     figure_entry(
                         store,
-                        comparison.pareto_k(tables["pareto_k"], good_k),
+                        comparison.pareto_k(drawn["pareto_k"], good_k),
                         f"{model}_pareto_k",
-                        f"Pareto k per observation for the variants of {model}",
+                        f"Pareto k per observation for the variants of the {label} model",
                         f"Pareto k of each observation's importance weights. Above "
                         f"{good_k:.2f} the PSIS estimate is unreliable: the observation was "
                         "moment matched (dots: after matching) and, if still above, refitted "
@@ -100,6 +128,15 @@ def loo_section(directories: dict[str, str], store, tables_dir: Path) -> list[di
             }
         )
     return sections
+
+
+def short_variant(variant: str) -> str:
+    """'no_interaction' -> 'without the interaction terms'; 'declared' -> 'as declared'."""
+    from intersession.report.findings import variant_label
+
+    text = variant_label(variant).removeprefix("the ").removeprefix("variant ")
+    text = text.removeprefix("model ")
+    return re.sub(r" \(.*\)$", "", text)
 
 
 def calibration_section(paths: list[str], store, tables_dir: Path) -> dict | None:
@@ -139,26 +176,3 @@ def calibration_section(paths: list[str], store, tables_dir: Path) -> dict | Non
             ),
         ],
     }
-
-
-def bench_findings(prior: dict | None, loo: list[dict]) -> list[str]:
-    """One line per bench comparison for the key findings."""
-    lines = []
-    for model in prior["models"] if prior else []:
-        flips = ", ".join(model["flips"])
-        lines.append(
-            f"Prior sets ({model['name']}): estimates move by at most "
-            f"{model['max_shift']:.2f} posterior SD; "
-            + (
-                f"whether the interval excludes 0 depends on the prior for: {flips}."
-                if flips
-                else "no conclusion about zero changes with the prior."
-            )
-        )
-    for model in loo:
-        best = model["compare"][0]
-        lines.append(
-            f"LOO ({model['name']}): {best['variant']} predicts best "
-            f"(stacking weight {best['weight']:.2f})."
-        )
-    return lines

@@ -67,3 +67,48 @@ def parameter_label(parameter: str, term: str, labels: dict[str, str]) -> str:
         a, b = (effect_label(side, labels) for side in sides)
         return f"Correlation of {level} effects: {a} ~ {b}"
     return parameter
+
+
+def in_sentence(label: str) -> str:
+    """A label inside a sentence: 'Self-alliance' -> 'self-alliance', 'Perceived progress'
+    -> 'perceived progress'; acronyms stay ('ISP-actions', 'ICC')."""
+    if len(label) > 1 and label[0].isupper() and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
+def sentence_labels(labels: dict[str, str]) -> dict[str, str]:
+    """The codebook's labels as they read inside a sentence (:func:`in_sentence`)."""
+    return {name: in_sentence(label) for name, label in labels.items()}
+
+
+#: the words for the levels of the data, in one place: later from the codebook (issue 18)
+LEVEL_WORDS = {"client": "client", "therapist": "therapist", "site": "site"}
+
+
+def level_word(level: str, plural: bool = False) -> str:
+    """'therapist' -> 'therapist' ('therapists' with ``plural``)."""
+    word = LEVEL_WORDS.get(level, level)
+    return word + "s" if plural else word
+
+
+def variable_label(parameter: str, pmap, labels: dict[str, str]) -> str:
+    """A posterior variable as ArviZ names it ('beta_isp_thoughts[self_alliance]',
+    'sd_therapist') in words, through the fit's parameter map ('ISP-thoughts:
+    Self-alliance', 'SD of therapist intercepts'); unknown names stay as they are."""
+    import re
+
+    found = re.match(r"^([^\[]+)(?:\[(.*)\])?$", parameter)
+    var, coord = (found.group(1), found.group(2) or "") if found else (parameter, "")
+    several = len(pmap.equations) > 1
+    for eq in pmap.equations:
+        prefix = f"{labels.get(eq.outcome, eq.outcome)}: " if several else ""
+        if var == eq.coefficients:
+            return prefix + parameter_label(SLOPE_ROW, coord, labels)
+        if var == eq.intercept:
+            return prefix + "Intercept"
+        if var in (*eq.auxiliary, *eq.group_sds, *eq.correlations):
+            return prefix + parameter_label(eq.row_name(var), coord, labels)
+    if var in pmap.joint_correlations:
+        return parameter_label(var, coord.replace(", ", " ~ "), labels)
+    return parameter

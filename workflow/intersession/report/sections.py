@@ -17,34 +17,43 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from intersession.atomic import atomic_path, write_csv
-from intersession.effects.parameters import JOINT, SLOPE_ROW
+from intersession.effects.parameters import JOINT
 from intersession.effects.prior_checks import prior_predictive_draws
 from intersession.effects.sensitivity import THRESHOLD as SENSITIVITY_THRESHOLD
+from intersession.effects.slopes import ZERO_REGION
 from intersession.inference.record import FitRecord
 from intersession.model.families import family
 from intersession.model.joint import RESIDUAL
 from intersession.model.parameter_map import CORRELATION
 from intersession.outputs import EFFECT_TABLES
 from intersession.plots import comparison, figures
-from intersession.report.labels import parameter_label, term_label
-from intersession.report.text import estimate, interaction_results, mediation_results
+from intersession.report.labels import (
+    in_sentence,
+    parameter_label,
+    sentence_labels,
+    term_label,
+    variable_label,
+)
+from intersession.report.text import interaction_results, mediation_answer, mediation_results
 from intersession.tables import read_table
+
+PRINT_DPI, SCREEN_DPI = 300, 110
 
 
 @dataclass
 class FigureStore:
-    """Saves each figure as ``<dir>/<name>.png`` and ``.svg`` and returns its PNG as a
-    ``data:`` URI for the HTML."""
+    """Saves each figure as ``<dir>/<name>.png`` (300 dpi, print resolution) and ``.svg``
+    and returns a 110-dpi PNG as a ``data:`` URI for the HTML."""
 
     directory: Path
     saved: list[str] = field(default_factory=list)
 
     def embed(self, fig: plt.Figure, name: str) -> str:
         self.directory.mkdir(parents=True, exist_ok=True)
-        png = io.BytesIO()
-        fig.savefig(png, format="png", dpi=110, metadata={"Software": None})
-        with atomic_path(self.directory / f"{name}.png") as tmp:
-            tmp.write_bytes(png.getvalue())
+        with atomic_path(self.directory / f"{name}.png") as tmp:  # for print
+            fig.savefig(tmp, format="png", dpi=PRINT_DPI, metadata={"Software": None})
+        png = io.BytesIO()  # for the screen: keeps the HTML light
+        fig.savefig(png, format="png", dpi=SCREEN_DPI, metadata={"Software": None})
         with atomic_path(self.directory / f"{name}.svg") as tmp:
             fig.savefig(tmp, format="svg", metadata={"Date": None})
         plt.close(fig)
@@ -57,10 +66,17 @@ def read_effects(directory: Path) -> dict[str, pd.DataFrame]:
 
 
 RESIDUAL_CORRELATION = f"{CORRELATION}{RESIDUAL}"
+QUANTITIES = {
+    "sd": "SD",
+    "variance": "variance",
+    "icc": "ICC",
+    "r2_marginal": "R\u00b2 marginal",
+    "r2_conditional": "R\u00b2 conditional",
+}
 
 
 def figure_entry(store, fig, name, alt, caption) -> dict:
-    return {"uri": store.embed(fig, name), "alt": alt, "caption": caption}
+    return {"uri": store.embed(fig, name), "alt": alt, "caption": caption, "name": name}
 
 
 def model_section(
@@ -95,9 +111,14 @@ def model_section(
         "name": name,
         "label": record.label,
         "outcome": outcome,
+        "outcome_name": _outcomes(record)[-1].outcome,
+        "sentence_label": in_sentence(record.label),
         "formula": record.formula,
         "family": " and ".join(
             dict.fromkeys(family(eq.family).name for eq in record.parameters.equations)
+        ),
+        "family_label": " and ".join(
+            dict.fromkeys(family(eq.family).label for eq in record.parameters.equations)
         ),
         "priors": priors.get("label", priors["name"]),
         "n_obs": idata.observed_data.sizes["obs_id"],
@@ -105,17 +126,41 @@ def model_section(
         "notes": record.design_notes,
         "parameters": params.to_dict("records"),
         "diagnostics": diagnostics.to_dict("records"),
-        "indirect": tables["indirect"].to_dict("records"),
+        "indirect": tables["indirect"].fillna({"moderator_level": ""}).to_dict("records"),
+        "variance": tables["variance"]
+        .fillna({"level": ""})
+        .assign(
+            outcome_label=[labels.get(y, y) for y in tables["variance"]["outcome"]],
+            quantity_label=[QUANTITIES.get(q, q) for q in tables["variance"]["quantity"]],
+        )
+        .to_dict("records"),
         "record": record,
     }
     section["interactions"] = _interactions(name, tables, labels, interval, store)
-    section["results"] = interaction_results(
-        section, tables["slopes"], tables["johnson_neyman"], labels, interval
-    ) + mediation_results(section, labels, interval)
+    words = sentence_labels(labels)  # labels as they read inside a sentence
+    section["probes"] = interaction_results(
+        section, tables["slopes"], tables["johnson_neyman"], words, interval
+    )
+    section["mediation_results"] = mediation_results(section, words, interval)
+    section["mediation_answer"] = mediation_answer(section, words)
+    section["results"] = [p["text"] for p in section["probes"]] + section["mediation_results"]
     section["checks"] = _checks(name, idata, record, tables, labels, interval, store)
     section["prior_rationale"] = priors.get("rationale", "")
-    section["prior_predictive"] = tables["prior_predictive"].to_dict("records")
-    section["sensitivity"] = tables["sensitivity"].to_dict("records")
+    section["prior_predictive"] = (
+        tables["prior_predictive"]
+        .assign(outcome_label=[labels.get(y, y) for y in tables["prior_predictive"]["outcome"]])
+        .to_dict("records")
+    )
+    section["sensitivity"] = (
+        tables["sensitivity"]
+        .assign(
+            display=[
+                variable_label(v, record.parameters, labels)
+                for v in tables["sensitivity"]["parameter"]
+            ]
+        )
+        .to_dict("records")
+    )
     section["sensitivity_figure"] = (
         figure_entry(
             store,
@@ -169,8 +214,9 @@ def _interactions(name, tables, labels, interval, store) -> list[dict]:
 
         regions = pick(tables["johnson_neyman"])
         flood_table = pick(tables["floodlight"])
-        lines_table = pick(tables["predictions"])
-        levels = lines_table["moderator_level"].unique().tolist()
+        predicted = pick(tables["predictions"])
+        names["held"] = held_text(predicted, labels)
+        levels = predicted["moderator_level"].unique().tolist()
         continuous = not flood_table.empty  # a binary or categorical moderator has no range
         entries = []
         if continuous:
@@ -182,9 +228,12 @@ def _interactions(name, tables, labels, interval, store) -> list[dict]:
                     f"Slope of {names['focal']} on {names['outcome']} over the observed "
                     f"range of {names['moderator']}, with its {interval:.0%} band, the "
                     "Johnson-Neyman regions shaded and the data's density below",
-                    f"Floodlight: where the slope of {names['focal']} is credibly positive "
-                    "(green) or negative (red); dashed lines mark the Johnson-Neyman "
-                    "boundaries.",
+                    f"Floodlight: the slope of {names['focal']} (original scale points) "
+                    f"with its {interval:.0%} credible band; shaded where that band "
+                    "excludes zero (green: positive, red: negative), dashed lines at the "
+                    "Johnson-Neyman boundaries. "
+                    + region_shares(regions)
+                    + "The regions describe the slope's posterior, not a test.",
                 )
             )
         where = (
@@ -195,12 +244,15 @@ def _interactions(name, tables, labels, interval, store) -> list[dict]:
         entries.append(
             figure_entry(
                 store,
-                figures.predicted_lines(lines_table, names, interval),
+                figures.predicted_lines(predicted, names, interval),
                 f"{name}_lines_{i + 1}",
                 f"Predicted {names['outcome']} over {names['focal']} {where}, each line with "
                 f"a {interval:.0%} credible band",
-                f"Predicted {names['outcome']} over {names['focal']} {where}: the "
-                "interaction shows as lines of different slope.",
+                f"Predicted {names['outcome']} (original scale points) over {names['focal']} "
+                f"{where}, each with its {interval:.0%} credible band; the interaction shows "
+                "as lines of different slope. Group effects at zero"
+                + (f"; {names['held']}" if names["held"] else "")
+                + ".",
             )
         )
         found.append(
@@ -208,11 +260,53 @@ def _interactions(name, tables, labels, interval, store) -> list[dict]:
                 "title": f"{names['focal']} \u00d7 {names['moderator']} on {names['outcome']}",
                 "names": names,
                 "slopes": slopes.to_dict("records"),
+                "rope": bool(slopes["in_rope"].notna().any()),
                 "regions": regions.to_dict("records"),
                 "figures": entries,
             }
         )
     return found
+
+
+def held_text(predicted: pd.DataFrame, labels: dict) -> str:
+    """'ISP-actions held at its mean (2.88)' from a predictions table's ``held_at``."""
+    if predicted.empty or "held_at" not in predicted or pd.isna(predicted["held_at"].iloc[0]):
+        return ""
+    parts = []
+    for pair in str(predicted["held_at"].iloc[0]).split("; "):
+        name, _, value = pair.partition("=")
+        label = term_label(name, labels)
+        try:
+            parts.append(f"{label} at its mean ({float(value):.2f})")
+        except ValueError:
+            parts.append(f"{label} at its mean")
+    return "held constant: " + ", ".join(parts) if parts else ""
+
+
+def loo_pit_caption(label: str, interval: float) -> str:
+    """What the LOO-PIT figure draws (an ECDF difference, not a histogram) and how to read
+    its shapes, at the band level the figure uses."""
+    return (
+        f"LOO-PIT of {label}: the empirical CDF of the leave-one-out probability integral "
+        f"transform values minus the uniform CDF, with a simultaneous {interval:.0%} band "
+        "(S\u00e4ilynoja et al., 2022). Inside the band the predictive distributions are "
+        "consistent with calibration. Above zero on the left and below on the right: "
+        "predictive distributions too narrow; the reverse: too wide; above (below) zero "
+        "throughout: predictions too high (too low)."
+    )
+
+
+def region_shares(regions: pd.DataFrame) -> str:
+    """'Inside the shaded region: 12 of the 81 observations (15%). ' (or nothing)."""
+    found = regions[~regions["region"].str.startswith(ZERO_REGION)]
+    if found.empty:
+        return "No region lies within the observed range. "
+    inside = int(found["n_inside"].sum())
+    observed = int(found["n_observed"].iloc[0])
+    return (
+        f"Inside the shaded region{'s' if len(found) > 1 else ''}: {inside:,} of the "
+        f"{observed:,} observations ({inside / observed:.0%}). "
+    )
 
 
 def _outcomes(record: FitRecord) -> list:
@@ -263,8 +357,7 @@ def _checks(name, idata, record, tables, labels, interval, store) -> list[dict]:
                     f"{name}_loo_pit_{i + 1}",
                     f"Difference between the ECDF of LOO-PIT values of {label} and the "
                     f"uniform CDF, with a simultaneous {interval:.0%} band",
-                    f"LOO-PIT of {label}: inside the band, the predictive distributions are "
-                    "calibrated; a U shape means too narrow, a hump too wide.",
+                    loo_pit_caption(label, interval),
                 )
             )
     summarised = set(pmap.summarised())
@@ -272,7 +365,9 @@ def _checks(name, idata, record, tables, labels, interval, store) -> list[dict]:
     found.append(
         figure_entry(
             store,
-            figures.rank_plots(idata, ranked),
+            figures.rank_plots(
+                idata, ranked, lambda v: variable_label(v, record.parameters, labels)
+            ),
             f"{name}_ranks",
             "Rank histograms of each chain for the population-level and variance parameters",
             "Rank plots: roughly flat, overlapping bars per chain mean the chains agree "
@@ -302,37 +397,3 @@ def _checks(name, idata, record, tables, labels, interval, store) -> list[dict]:
             )
         )
     return found
-
-
-def key_findings(sections: list[dict], interval: float, labels: dict) -> list[str]:
-    """One screen of sentences from the tables: per model its interactions (or, without
-    one, its slopes), a joint model's residual correlation, and a mediation model's index of
-    moderated mediation."""
-    lines = []
-    for section in sections:
-        if section["indirect"]:
-            for row in section["indirect"]:
-                if row["effect"] != "indirect":
-                    level = "" if row["level"] == "all" else f", {row['level']}-client"
-                    lines.append(
-                        f"{section['label']}: index of moderated mediation{level}: "
-                        f"{estimate(row, 'ab', interval)}."
-                    )
-            continue
-        rows = [
-            row
-            for row in section["parameters"]
-            if row["parameter"] == SLOPE_ROW and row["scale"] == "standardised"
-        ]
-        shown = [row for row in rows if ":" in row["term"]] or rows
-        shown += [row for row in section["parameters"] if row["parameter"] == RESIDUAL_CORRELATION]
-        for row in shown:
-            outcome = labels.get(row["outcome"], row["outcome"])
-            text = row["display"].split(": ", 1)[-1]
-            if row["parameter"] == SLOPE_ROW:
-                lines.append(f"{outcome} on {text}: {estimate(row, interval=interval)}.")
-            else:
-                lines.append(
-                    f"{section['label']}: {row['display']}: {estimate(row, 'r', interval)}."
-                )
-    return lines

@@ -12,36 +12,46 @@ import pandas as pd
 from intersession.checks.diagnostics import THRESHOLDS
 from intersession.data.codebook import LevelNames
 from intersession.effects.parameters import SLOPE_ROW
+from intersession.effects.slopes import ZERO_REGION, jn_threshold
 from intersession.model.families import family
+from intersession.report import apa
 from intersession.report.labels import term_label
 
-MINUS = "\u2212"
+MINUS = apa.MINUS
 
 
 def number(value: float, digits: int = 2) -> str:
-    """-0.241 -> '-0.24' with a typographic minus sign."""
-    return f"{value:.{digits}f}".replace("-", MINUS)
+    """-0.241 -> '\u22120.24' with a typographic minus sign."""
+    return apa.decimal(value, digits)
 
 
 def probability(value: float) -> str:
-    """0.9864 -> '.986'; 1.0 -> '> .999'."""
-    if value > 0.9995:
-        return "> .999"
-    return "= " + f"{value:.3f}".lstrip("0")
+    """0.9864 -> '= .986'; 1.0 -> '> .999'."""
+    return apa.probability(value)
 
 
 def _share(value: float) -> str:
-    """0.95 -> '.95'."""
-    return f"{value:g}".lstrip("0")
+    """0.975 -> '.975'."""
+    return f"{round(value, 4):g}".lstrip("0")
 
 
-def estimate(row, symbol: str = "\u03b2", interval: float = 0.95) -> str:
-    """'β = 0.24, 95% CrI [0.05, 0.44], pd = .986'."""
+#: statistics that cannot exceed 1 in absolute value: no leading zero (APA 6.36)
+BOUNDED = {"r", "\u03c1", "R²", "ICC"}
+
+
+def estimate(row, symbol: str | None = "β", interval: float = 0.95) -> str:
+    """'β = 0.24, 95% CrI [0.05, 0.44], pd = .986'; a correlation 'r = .02, 95% CrI
+    [\u2212.21, .25]' (no leading zero for bounded statistics); without a symbol '0.11,
+    95% CrI [...]'."""
+    is_bounded = symbol in BOUNDED
+    form = apa.bounded if is_bounded else apa.decimal
     text = (
-        f"{symbol} = {number(row['mean'])}, {interval:.0%} CrI "
-        f"[{number(row['lower'])}, {number(row['upper'])}]"
+        (f"{symbol} = " if symbol else "")
+        + f"{form(row['mean'])}, "
+        + apa.interval(row["lower"], row["upper"], interval, is_bounded=is_bounded)
     )
-    return text + (f", pd {probability(row['pd'])}" if pd.notna(row.get("pd")) else "")
+    value = row.get("pd")
+    return text + (f", pd {apa.probability(value)}" if pd.notna(value) else "")
 
 
 def prior_text(priors: dict) -> str:
@@ -49,6 +59,13 @@ def prior_text(priors: dict) -> str:
     parts = [
         f"intercepts Normal({priors['intercept']['mu']:g}, {priors['intercept']['sigma']:g})",
         f"slopes Normal({priors['slopes']['mu']:g}, {priors['slopes']['sigma']:g})",
+    ]
+    if priors.get("interaction_slopes"):
+        inter = priors["interaction_slopes"]
+        parts.append(f"interaction slopes Normal({inter['mu']:g}, {inter['sigma']:g})")
+    for term, prior in (priors.get("term_slopes") or {}).items():
+        parts.append(f"the slope of {term} Normal({prior['mu']:g}, {prior['sigma']:g})")
+    parts += [
         f"group-level SDs Half-Normal({priors['group_sd']['sigma']:g})",
         f"residual SDs Half-Normal({priors['residual_sd']['sigma']:g})",
         f"correlations LKJ(\u03b7 = {priors['correlation']['eta']:g})",
@@ -140,12 +157,11 @@ def statistical_analysis(
     sections: list[dict],
     sampler: dict,
     interval: float,
-    jn_probability: float,
     versions: dict,
     instrument_labels: dict | None = None,
 ) -> str:
     """One paragraph: models, centring, group effects, priors, sampler, checks, software."""
-    labels = "; ".join(f"{s['label']} ({s['family']})" for s in sections)
+    labels = "; ".join(f"{s['label']}, {s['family_label']} likelihood" for s in sections)
     repeated = any(any("within-client" in n for n in s["notes"]) for s in sections)
     levels = sorted({g["level"] for s in sections for g in s["record"].groups})
     words = instrument_labels or {}  # also the codebook's words for the levels
@@ -156,10 +172,12 @@ def statistical_analysis(
     failed = sorted({s["label"] for s in sections for r in s["diagnostics"] if not r["passed"]})
     backend = "nutpie" if sampler["backend"] == "nutpie" else "PyMC's"
     sentences = [
-        f"We fitted {len(sections)} Bayesian multilevel regression models ({labels}) in "
-        f"PyMC {versions.get('pymc', '')} with {backend} No-U-Turn sampler"
+        f"We fitted {apa.count(len(sections), 'Bayesian multilevel regression model')} "
+        f"({labels}) in "
+        f"PyMC {versions.get('pymc', '')} (Abril-Pla et al., 2023) with {backend} No-U-Turn "
+        "sampler"
         + (f" (nutpie {versions.get('nutpie', '')})" if backend == "nutpie" else "")
-        + f": {sampler['chains']} chains of {sampler['draws']:,} draws after "
+        + f": {apa.count(sampler['chains'], 'chain')} of {sampler['draws']:,} draws after "
         f"{sampler['tune']:,} tuning iterations (target acceptance {sampler['target_accept']:g}).",
         scaling_text(sections),
     ]
@@ -197,13 +215,34 @@ def statistical_analysis(
     )
     sentences.append(
         "Interactions were probed with simple slopes at \u22121 SD, the mean and +1 SD of the "
-        "moderator and with Johnson-Neyman regions, the moderator values at which the "
-        "posterior probability of a positive slope is at least "
-        f"{_share(jn_probability)} or at most {_share(1 - jn_probability)}."
+        "moderator (Aiken & West, 1991), a floodlight of the slope across the moderator's "
+        "observed range (Spiller et al., 2013), and Johnson-Neyman regions (Johnson & Neyman, "
+        "1936; Bauer & Curran, 2005): the moderator values at which the "
+        f"{interval:.0%} credible interval of the slope excludes zero (posterior probability "
+        f"of a positive slope at least {_share(jn_threshold(interval))} or at most "
+        f"{_share(1 - jn_threshold(interval))}), the criterion of every interval reported. "
+        "The regions describe the posterior of the slope across the moderator; they are not "
+        "a significance test."
     )
+    if any(s.get("variance") for s in sections):
+        sentences.append(
+            "For Gaussian models we computed, draw by draw, the intraclass correlation of each "
+            "grouping level beyond the predictors and the marginal and conditional Bayesian "
+            "R\u00b2 (Nakagawa & Schielzeth, 2013)."
+        )
+    if any(getattr(s["record"], "mediation", None) for s in sections):
+        sentences.append(
+            "Indirect effects were computed as products of the a and b paths' posterior draws, "
+            "with the index of moderated mediation (Hayes, 2015), beside direct and total "
+            "effects."
+        )
     sentences.append(
         f"We report posterior means with {interval:.0%} equal-tailed "
-        "credible intervals (CrI) and the probability of direction (pd). Software: "
+        "credible intervals (CrI) and the probability of direction (pd), the posterior "
+        "probability that an effect has the sign of its median. Diagnostics, LOO "
+        "(Vehtari, Gelman & Gabry, 2017) and figures used ArviZ (Kumar et al., 2019); "
+        "the workflow ran in "
+        "Snakemake (M\u00f6lder et al., 2021). Software: "
         + ", ".join(
             f"{name} {versions[name]}"
             for name in ("intersession", "pymc", "nutpie", "arviz")
@@ -218,7 +257,8 @@ def interaction_results(
     section: dict, slopes: pd.DataFrame, regions: pd.DataFrame, labels: dict, interval: float
 ) -> list[str]:
     """Per probed interaction: its estimate, the simple slopes at -1 and +1 SD, and the
-    Johnson-Neyman region or the statement that none lies in the observed range."""
+    Johnson-Neyman region or the statement that none lies in the observed range, as
+    ``{"outcome", "term", "text"}`` (the key tells a repeated estimate from a primary one)."""
     params = pd.DataFrame(section["parameters"])
     params = params[(params["parameter"] == SLOPE_ROW) & (params["scale"] == "standardised")]
     lines = []
@@ -242,7 +282,7 @@ def interaction_results(
             continue
         term = params[(params["outcome"] == outcome) & (params["term"] == f"{focal}:{moderator}")]
         text = (
-            f"In the {section['label']} model, the {focal_text} \u00d7 {moderator_text} "
+            f"In the {section['sentence_label']} model, the {focal_text} \u00d7 {moderator_text} "
             f"interaction on {outcome_text} was {estimate(term.iloc[0], interval=interval)}."
             f" The slope of {focal_text} was {estimate(std.loc['-1 SD'], interval=interval)} "
             f"at low {moderator_text} (\u22121 SD, {number(std.loc['-1 SD', 'moderator_value'])})"
@@ -254,29 +294,56 @@ def interaction_results(
             & (regions["focal"] == focal)
             & (regions["moderator"] == moderator)
         ]
-        lines.append(text + " " + johnson_neyman_sentence(mine, focal_text, moderator_text))
+        lines.append(
+            {
+                "outcome": outcome,
+                "term": f"{focal}:{moderator}",
+                "text": text
+                + " "
+                + johnson_neyman_sentence(mine, focal_text, moderator_text, interval),
+            }
+        )
     return lines
 
 
-def johnson_neyman_sentence(regions: pd.DataFrame, focal: str, moderator: str) -> str:
-    """'The slope of X was credibly positive for W from 4.52 (MCSE 0.03) to the top of the
-    observed range (7.00).' or that no region lies in the observed range."""
+def johnson_neyman_sentence(
+    regions: pd.DataFrame, focal: str, moderator: str, interval: float = 0.95
+) -> str:
+    """'The 95% credible interval of the slope of X excluded zero (positive) for W from
+    4.52 (MCSE 0.03) to the top of the observed range (7.00), where 12 of the 81
+    observations (15%) lie.' or that no region lies in the observed range; then that the
+    regions are descriptive."""
     low, high = regions["observed_min"].iloc[0], regions["observed_max"].iloc[0]
-    found = regions[~regions["region"].str.startswith("slope = 0")]
+    found = regions[~regions["region"].str.startswith(ZERO_REGION)]
+    caveat = (
+        " Johnson-Neyman regions describe where the posterior of the slope lies; they are "
+        "not a significance test."
+    )
     if found.empty:
         return (
             f"No Johnson-Neyman region lies within the observed range of {moderator} "
-            f"({number(low)} to {number(high)}): the slope of {focal} is not credibly "
-            "positive or negative anywhere in it."
+            f"({number(low)} to {number(high)}): the {interval:.0%} credible interval of the "
+            f"slope of {focal} includes zero everywhere in it." + caveat
         )
     parts = []
     for _, row in found.iterrows():
         sign = "positive" if row["region"].startswith("slope >") else "negative"
         parts.append(
-            f"credibly {sign} for {moderator} from {_side(row, 'lower', 'bottom')} to "
-            f"{_side(row, 'upper', 'top')}"
+            f"{sign} for {moderator} from {_side(row, 'lower', 'bottom')} to "
+            f"{_side(row, 'upper', 'top')}, {sample_share(row['n_inside'], row['n_observed'])}"
         )
-    return f"The slope of {focal} was " + "; and ".join(parts) + "."
+    return (
+        f"The {interval:.0%} credible interval of the slope of {focal} excluded zero: "
+        + "; and ".join(parts)
+        + "."
+        + caveat
+    )
+
+
+def sample_share(inside: float, observed: float) -> str:
+    """'where 12 of the 81 observations (15%) lie'."""
+    inside, observed = int(inside), int(observed)
+    return f"where {inside:,} of the {observed:,} observations ({inside / observed:.0%}) lie"
 
 
 def _side(row, name: str, end: str) -> str:
@@ -286,23 +353,86 @@ def _side(row, name: str, end: str) -> str:
 
 
 def mediation_results(section: dict, labels: dict, interval: float) -> list[str]:
-    """The index of moderated mediation and the indirect effects at -1 SD and +1 SD of the
-    moderator, per level of the data (all rows, or within and between clients)."""
+    """Per level of the data (all rows, or within and between clients): the indirect
+    effect at -1 SD and +1 SD of the moderator, the index of moderated mediation, the
+    direct and total effects at the moderator's mean; then the caveat that mediator and
+    outcome were measured together (no temporal order, possible confounding)."""
     declared = section["record"].mediation
     if not declared or not section["indirect"]:
         return []
     x, w, m = (labels.get(declared[k], declared[k]) for k in ("predictor", "moderator", "mediator"))
+    y = labels.get(section["outcome_name"], section["outcome_name"])
     table = pd.DataFrame(section["indirect"])
     lines = []
     for level, rows in table.groupby("level", sort=False):
         where = "" if level == "all" else f" at the {level}-client level"
-        by = rows.set_index("moderator_level")
-        index = rows[rows["effect"] != "indirect"].iloc[0]
-        lines.append(
-            f"In the {section['label']} model{where}, the indirect effect of {x} on "
-            f"{section['outcome']} through {m} was {estimate(by.loc['-1 SD'], 'ab', interval)} "
-            f"at low {w} (\u22121 SD) and {estimate(by.loc['+1 SD'], 'ab', interval)} at high "
-            f"{w} (+1 SD); the index of moderated mediation was "
-            f"{estimate(index, 'ab', interval)}."
+        by = rows.set_index(["effect", "moderator_level"])
+        index = rows[rows["effect"] == INDEX].iloc[0]
+        low, high = by.loc[("indirect", "-1 SD")], by.loc[("indirect", "+1 SD")]
+        text = (
+            f"In the {section['sentence_label']} model{where}, the indirect effect of {x} on "
+            f"{y} through {m} was {estimate(low, 'ab', interval)} at low {w} (\u22121 SD) and "
+            f"{estimate(high, 'ab', interval)} at high {w} (+1 SD); the index of moderated "
+            f"mediation was {estimate(index, None, interval)}."
         )
+        if ("direct", "mean") in by.index:
+            text += (
+                f" At the mean of {w}, the direct effect of {x} on {y} was "
+                f"{estimate(by.loc[('direct', 'mean')], 'c' + PRIME, interval)} and the total "
+                f"effect {estimate(by.loc[('total', 'mean')], 'c', interval)}."
+            )
+        lines.append(text)
+    lines.append(mediation_caveat(x, m, y, repeated="all" not in set(table["level"])))
     return lines
+
+
+INDEX = "index of moderated mediation"
+PRIME = "\u2032"
+
+
+def mediation_caveat(x: str, m: str, y: str, repeated: bool) -> str:
+    """What a mediation model of data from one occasion cannot show."""
+    when = "in the same sessions" if repeated else "on one occasion"
+    return (
+        f"{m[:1].upper() + m[1:]} and {y} were measured {when}, so these indirect, direct and "
+        "total effects decompose associations: reading them causally assumes "
+        f"that {x} precedes {m} and {m} precedes {y}, and that no unmeasured variable "
+        "confounds any of the paths, which these data cannot show."
+    )
+
+
+def _signs(signs: list[tuple[str, str]], w: str) -> str:
+    """[('positive', 'low'), ('positive', 'high')] -> 'positive at low and at high W'."""
+    (first, low), (second, high) = signs
+    if first == second:
+        return f"{first} at {low} and at {high} {w}"
+    return f"{first} at {low} {w} and {second} at {high} {w}"
+
+
+def mediation_answer(section: dict, labels: dict) -> str:
+    """The plain sentence of a mediation model for the key findings."""
+    declared = section["record"].mediation
+    if not declared or not section["indirect"]:
+        return ""
+    x, w, m = (labels.get(declared[k], declared[k]) for k in ("predictor", "moderator", "mediator"))
+    y = labels.get(section["outcome_name"], section["outcome_name"])
+    table = pd.DataFrame(section["indirect"])
+    rows = table[table["level"] == table["level"].iloc[0]]
+    by = rows.set_index(["effect", "moderator_level"])
+    signs = []
+    for level, words in (("-1 SD", "low"), ("+1 SD", "high")):
+        row = by.loc[("indirect", level)]
+        sign = "positive" if row["lower"] > 0 else "negative" if row["upper"] < 0 else "unclear"
+        signs.append((sign, words))
+    index = rows[rows["effect"] == INDEX].iloc[0]
+    if index["lower"] > 0:
+        change = f"it grew with {w} (index of moderated mediation above zero)"
+    elif index["upper"] < 0:
+        change = f"it shrank with {w} (index of moderated mediation below zero)"
+    else:
+        change = f"it did not clearly depend on {w}"
+    return (
+        f"In the {section['sentence_label']} model, the indirect effect of {x} on {y} through "
+        f"{m} was {_signs(signs, w)}; {change}. Mediator and outcome come from the same "
+        "measurement: associations, not evidence of causal order."
+    )
