@@ -70,7 +70,11 @@ def test_methods_state_the_two_sided_johnson_neyman_criterion():
     from intersession.report.text import statistical_analysis
 
     record = SimpleNamespace(
-        groups=[], identity=SimpleNamespace(priors={"name": "x"}), pointwise={"thin": 1}
+        groups=[],
+        identity=SimpleNamespace(priors={"name": "x"}),
+        pointwise={"thin": 1},
+        treatments={"self_alliance": {"centring": "grand", "standardise": True}},
+        factors={},
     )
     section = {
         "label": "A",
