@@ -350,5 +350,5 @@ def test_uncentred_model_with_a_factor_reproduces_reml(tmp_path):
     ) in text
     assert "Intercepts varied across schools where the design identified them" in text
     assert (
-        "the slope of SES on Maths achievement by School sector was β = " in section["results"][0]
+        "the slope of SES on maths achievement by school sector was β = " in section["results"][0]
     )

@@ -267,9 +267,9 @@ def interaction_results(
         outcome_text = labels.get(outcome, outcome)
         focal_text, moderator_text = term_label(focal, labels), term_label(moderator, labels)
         std = table[table["scale"] == "standardised"].set_index("moderator_level")
-        if "-1 SD" not in std.index:  # a factor's categories or a binary moderator's values
-            lines.append(
-                f"In the {section['label']} model, the slope of {focal_text} on "
+        if "mean" not in std.index:  # a factor's categories or a binary moderator's values
+            text = (
+                f"In the {section['sentence_label']} model, the slope of {focal_text} on "
                 f"{outcome_text} by {moderator_text} was "
                 + "; ".join(
                     f"{estimate(row, interval=interval)} "
@@ -279,6 +279,7 @@ def interaction_results(
                 )
                 + "."
             )
+            lines.append({"outcome": outcome, "term": f"{focal}:{moderator}", "text": text})
             continue
         term = params[(params["outcome"] == outcome) & (params["term"] == f"{focal}:{moderator}")]
         text = (
