@@ -99,11 +99,11 @@ def test_predicted_lines_follow_the_linear_predictor():
     idata = fake_fit()
     assert interaction_terms(idata) == [("", "isp_actions", "self_alliance", "other_alliance")]
     lines = predicted_lines(idata, "self_alliance", "other_alliance", n_grid=5)
-    assert lines["moderator_level"].unique().tolist() == ["-1 SD", "mean", "+1 SD"]
+    assert lines["moderator_level"].unique().tolist() == ["mean - 1 SD", "mean", "mean + 1 SD"]
     post = idata.posterior
     a = post["Intercept"].values.ravel()
     b = post["beta"].values.reshape(-1, 3)
-    row = lines[lines.moderator_level == "+1 SD"].iloc[-1]
+    row = lines[lines.moderator_level == "mean + 1 SD"].iloc[-1]
     z_self = (row["focal_value"] - 5.8) / 0.8
     mu = 3.0 + 0.6 * (a + b[:, 0] * z_self + b[:, 1] * 1.0 + b[:, 2] * z_self * 1.0)
     assert row["moderator_value"] == pytest.approx(5.0 + 1.1)
@@ -114,7 +114,7 @@ def test_predicted_lines_follow_the_linear_predictor():
         level: np.polyfit(g["focal_value"], g["mean"], 1)[0]
         for level, g in lines.groupby("moderator_level")
     }
-    assert slope["+1 SD"] > slope["mean"] > slope["-1 SD"]
+    assert slope["mean + 1 SD"] > slope["mean"] > slope["mean - 1 SD"]
 
 
 def test_prior_predictive_table_counts_draws_outside_the_range():
@@ -385,7 +385,7 @@ def test_predicted_lines_of_each_path_of_a_mediation_fit():
     post = idata.posterior
     b = post["beta_b"].values.reshape(-1, 4)  # isp_actions, self, other, self:other
     a0 = post["Intercept_b"].values.ravel()
-    row = lines[lines.moderator_level == "-1 SD"].iloc[2]
+    row = lines[lines.moderator_level == "mean - 1 SD"].iloc[2]
     z = (row["focal_value"] - 5.8) / 0.8
     mu = 4.0 + 1.3 * (a0 + b[:, 1] * z - b[:, 2] - b[:, 3] * z)
     assert row["moderator_value"] == pytest.approx(5.0 - 1.1)

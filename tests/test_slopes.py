@@ -5,6 +5,7 @@ import pytest
 from scipy import stats
 
 from intersession.effects.slopes import Interaction, floodlight, johnson_neyman, simple_slopes
+from intersession.tables import safe_text
 from tests.fakes import fake_fit, with_parameter_map
 
 #: fake_fit draws beta = mean + 0.1 * N(0, 1): an exactly bivariate-normal posterior of
@@ -57,20 +58,24 @@ def test_simple_slopes_are_the_focal_slope_at_the_moderator_levels():
     inter = interaction()
     table = simple_slopes(inter, values=[6.1], interval=0.9, rope=0.1)
     std = table[table.scale == "standardised"].set_index("moderator_level")
-    assert std.index.tolist() == ["-1 SD", "mean", "+1 SD", "6.1"]
+    assert std.index.tolist() == ["mean - 1 SD", "mean", "mean + 1 SD", "6.1"]
+    # no level reads as a formula ("-1 SD" did): the CSV shows it without a quote
+    assert [safe_text(level) for level in std.index] == std.index.tolist()
     draws = inter.b_x + inter.b_xw * 1.0
-    assert std.loc["+1 SD", "mean"] == pytest.approx(draws.mean())
+    assert std.loc["mean + 1 SD", "mean"] == pytest.approx(draws.mean())
     assert std.loc["6.1", "mean"] == pytest.approx(draws.mean())  # 6.1 = 5.0 + 1.1 (+1 SD)
-    assert std.loc["+1 SD", "lower"] == pytest.approx(np.quantile(draws, 0.05))
-    assert std.loc["+1 SD", "in_rope"] == pytest.approx(np.mean(np.abs(draws) < 0.1))
+    assert std.loc["mean + 1 SD", "lower"] == pytest.approx(np.quantile(draws, 0.05))
+    assert std.loc["mean + 1 SD", "in_rope"] == pytest.approx(np.mean(np.abs(draws) < 0.1))
     original = table[table.scale == "original"].set_index("moderator_level")
     # outcome SD 0.6 per self-alliance SD 0.8 (tests/fakes.py): 0.75 scale points per point
-    for level in ("-1 SD", "mean", "+1 SD", "6.1"):
+    for level in ("mean - 1 SD", "mean", "mean + 1 SD", "6.1"):
         for column in ("mean", "sd", "lower", "upper"):
             expected = 0.75 * std.loc[level, column]
             assert original.loc[level, column] == pytest.approx(expected), (level, column)
         assert original.loc[level, "pd"] == std.loc[level, "pd"]
-    assert original.loc["+1 SD", "mean"] == pytest.approx(0.75 * (MEAN[0] + MEAN[1]), abs=0.02)
+    assert original.loc["mean + 1 SD", "mean"] == pytest.approx(
+        0.75 * (MEAN[0] + MEAN[1]), abs=0.02
+    )
 
 
 def test_floodlight_probability_rises_with_a_positive_interaction():

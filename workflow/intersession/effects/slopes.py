@@ -28,12 +28,13 @@ import pandas as pd
 from scipy import stats
 
 from intersession.effects.parameters import scaling, summarise
+from intersession.effects.predictions import MODERATOR_LEVELS
 from intersession.inference.record import parameter_map
 
 THRESHOLD = 0.95
 GRID = 400
 BOOTSTRAP = 100
-LEVELS = {"-1 SD": -1.0, "mean": 0.0, "+1 SD": 1.0}
+LEVELS = MODERATOR_LEVELS
 KEYS = ["outcome", "focal", "moderator"]
 SLOPE_COLUMNS = [
     *KEYS,

@@ -11,6 +11,7 @@ import pandas as pd
 
 from intersession.checks.diagnostics import THRESHOLDS
 from intersession.effects.parameters import SLOPE_ROW
+from intersession.effects.predictions import HIGH, LOW
 from intersession.model.families import family
 from intersession.report.labels import term_label
 
@@ -180,10 +181,10 @@ def interaction_results(
         text = (
             f"In the {section['label']} model, the {focal_text} \u00d7 {moderator_text} "
             f"interaction on {outcome_text} was {estimate(term.iloc[0], interval=interval)}."
-            f" The slope of {focal_text} was {estimate(std.loc['-1 SD'], interval=interval)} "
-            f"at low {moderator_text} (\u22121 SD, {number(std.loc['-1 SD', 'moderator_value'])})"
-            f" and {estimate(std.loc['+1 SD'], interval=interval)} at high {moderator_text} "
-            f"(+1 SD, {number(std.loc['+1 SD', 'moderator_value'])})."
+            f" The slope of {focal_text} was {estimate(std.loc[LOW], interval=interval)} "
+            f"at low {moderator_text} (\u22121 SD, {number(std.loc[LOW, 'moderator_value'])})"
+            f" and {estimate(std.loc[HIGH], interval=interval)} at high {moderator_text} "
+            f"(+1 SD, {number(std.loc[HIGH, 'moderator_value'])})."
         )
         mine = regions[
             (regions["outcome"] == outcome)
@@ -236,8 +237,8 @@ def mediation_results(section: dict, labels: dict, interval: float) -> list[str]
         index = rows[rows["effect"] != "indirect"].iloc[0]
         lines.append(
             f"In the {section['label']} model{where}, the indirect effect of {x} on "
-            f"{section['outcome']} through {m} was {estimate(by.loc['-1 SD'], 'ab', interval)} "
-            f"at low {w} (\u22121 SD) and {estimate(by.loc['+1 SD'], 'ab', interval)} at high "
+            f"{section['outcome']} through {m} was {estimate(by.loc[LOW], 'ab', interval)} "
+            f"at low {w} (\u22121 SD) and {estimate(by.loc[HIGH], 'ab', interval)} at high "
             f"{w} (+1 SD); the index of moderated mediation was "
             f"{estimate(index, 'ab', interval)}."
         )
