@@ -1,6 +1,7 @@
 """Simple slopes, floodlight and Johnson-Neyman regions against hand-computed values."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -46,6 +47,22 @@ def test_johnson_neyman_boundaries_match_the_closed_form_within_monte_carlo_erro
     zero = table.loc["slope = 0 (median, 95% interval)"]
     assert zero["median"] == pytest.approx(5.0 + 1.1 * (-MEAN[0] / MEAN[1]), abs=0.05)
     assert zero["lower"] < zero["median"] < zero["upper"]
+    # the zero point's interval is a posterior interval, not a region: no boundary, no MCSE
+    assert table["lower_is_boundary"].dtype == bool == table["upper_is_boundary"].dtype
+    assert zero[["lower_is_boundary", "upper_is_boundary"]].tolist() == [False, False]
+    assert np.isnan(zero["lower_mcse"]) and np.isnan(zero["upper_mcse"])
+
+
+def test_johnson_neyman_bootstrap_is_seeded_so_reruns_give_the_same_numbers():
+    """The boundaries' MCSEs come from a bootstrap: the workflow calls johnson_neyman
+    without a seed, so its default (0) is what makes the same fit give the same table."""
+    inter = interaction()
+    table = johnson_neyman(inter)
+    assert table["lower_mcse"].notna().any()
+    pd.testing.assert_frame_equal(table, johnson_neyman(inter))
+    pd.testing.assert_frame_equal(table, johnson_neyman(inter, seed=0))
+    other = johnson_neyman(inter, seed=1)
+    assert not np.allclose(table["lower_mcse"].fillna(0), other["lower_mcse"].fillna(0))
 
 
 def test_no_region_inside_a_narrow_observed_range():
@@ -66,7 +83,12 @@ def test_simple_slopes_are_the_focal_slope_at_the_moderator_levels():
     assert std.loc["6.1", "mean"] == pytest.approx(draws.mean())  # 6.1 = 5.0 + 1.1 (+1 SD)
     assert std.loc["mean + 1 SD", "lower"] == pytest.approx(np.quantile(draws, 0.05))
     assert std.loc["mean + 1 SD", "in_rope"] == pytest.approx(np.mean(np.abs(draws) < 0.1))
+    # the moderator's values in its own units: mean 5.0, SD 1.1 (tests/fakes.py), on both scales
+    expected_values = [v for v in (5.0 - 1.1, 5.0, 5.0 + 1.1, 6.1) for _scale in range(2)]
+    assert table["moderator_value"].tolist() == pytest.approx(expected_values)
     original = table[table.scale == "original"].set_index("moderator_level")
+    # the ROPE is a band in SDs of the outcome: given on the standardised scale only
+    assert original["in_rope"].isna().all() and std["in_rope"].notna().all()
     # outcome SD 0.6 per self-alliance SD 0.8 (tests/fakes.py): 0.75 scale points per point
     for level in ("mean - 1 SD", "mean", "mean + 1 SD", "6.1"):
         for column in ("mean", "sd", "lower", "upper"):
