@@ -348,6 +348,8 @@ def test_parameter_table_of_one_equation_with_slopes_cutpoints_and_nu():
     )
     table = parameter_table(with_parameter_map(ordinal, family="ordinal"), interval=0.95)
     assert "Intercept" not in set(table["parameter"])
+    # the cutpoints follow the slopes and the therapist SD, which they must not replace
+    assert table["parameter"].tolist() == ["beta"] * 6 + ["sd_therapist"] + ["cutpoints"] * 2
     cut = table[table.parameter == "cutpoints"]
     assert cut[["term", "scale"]].values.tolist() == [["1", "logit"], ["2", "logit"]]
     assert cut["mean"].tolist() == pytest.approx([-1.0, 0.5], abs=0.01)

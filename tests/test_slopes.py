@@ -40,6 +40,8 @@ def test_johnson_neyman_boundaries_match_the_closed_form_within_monte_carlo_erro
     negative = table.loc["slope < 0 with probability >= 0.95"]
     assert positive["lower_is_boundary"] and not positive["upper_is_boundary"]
     assert positive["upper"] == pytest.approx(5.0 + 1.1 * 3.0)  # open to the data's end
+    assert table["observed_min"].tolist() == pytest.approx([5.0 - 1.1 * 3.0] * len(table))
+    assert table["observed_max"].tolist() == pytest.approx([5.0 + 1.1 * 3.0] * len(table))
     assert 0 < positive["lower_mcse"] < 0.1
     assert abs(positive["lower"] - (5.0 + 1.1 * positive_z)) < 4 * positive["lower_mcse"]
     assert negative["upper_is_boundary"] and not negative["lower_is_boundary"]
@@ -196,6 +198,16 @@ def test_crossing_and_regions_on_a_hand_made_probability_curve():
         ("negative", 0.0, pytest.approx(1 + 0.02 / 0.47), False, True),
     ]
     assert _regions(grid, np.full(6, 0.5), 0.95) == []
+    # "at or beyond": a curve exactly at the threshold at the grid's first (last) point
+    # opens the region there; a run ending at the last point but one is still bounded
+    edge = np.array([0.95, 0.99, 0.5, 0.5, 0.99, 1 - 0.95])
+    assert [(r[0], bool(r[3]), bool(r[4])) for r in _regions(grid, edge, 0.95)] == [
+        ("positive", False, True),
+        ("positive", True, True),
+        ("negative", True, False),
+    ]
+    ((_, _, upper, _, upper_b),) = _regions(grid, np.array([0.2, 0.2, 0.2, 0.96, 0.99, 0.5]), 0.95)
+    assert upper_b and upper == pytest.approx(4 + 0.04 / 0.49)
     inside = np.array([0.2, 0.96, 0.99, 0.96, 0.2, 0.2])
     ((direction, lower, upper, lower_b, upper_b),) = _regions(grid, inside, 0.95)
     assert (direction, lower_b, upper_b) == ("positive", True, True)
@@ -205,6 +217,28 @@ def test_crossing_and_regions_on_a_hand_made_probability_curve():
     assert np.isnan(_mcse(matches, 1, False, 2.0))
     assert np.isnan(_mcse(matches[:1], 1, True, 2.0))
     assert _mcse(matches[:2], 1, True, 1.0) == pytest.approx(np.std([1.0, 1.2], ddof=1))
+
+
+def test_interaction_reads_the_observed_moderator_and_the_ess_of_its_two_coefficients():
+    """The moderator's observed values in its own units (an asymmetric range, so a sign
+    error cannot hide); the ESS of the focal slope and the interaction only, not of a
+    third coefficient with sticky draws."""
+    import arviz as az
+
+    idata = fake_fit(beta=(MEAN[0], 0.3, MEAN[1]), n_draws=500, seed=1)
+    x = idata.constant_data["X"]
+    x.loc[{"term": "other_alliance"}] = np.linspace(-1.0, 3.0, x.sizes["obs_id"])
+    beta = idata.posterior["beta"].values
+    beta[..., 1] = np.repeat(beta[:, ::10, 1], 10, axis=1)  # other_alliance: sticky draws
+    idata.posterior["beta"] = (("chain", "draw", "term"), beta)
+    inter = Interaction(idata, "", "isp_actions", "self_alliance", "other_alliance")
+    assert (inter.observed.min(), inter.observed.max()) == pytest.approx((3.9, 8.3))
+    two = [
+        float(az.ess(idata.posterior["beta"].sel(term=t).values))
+        for t in ("self_alliance", "self_alliance:other_alliance")
+    ]
+    sticky = float(az.ess(idata.posterior["beta"].sel(term="other_alliance").values))
+    assert inter.ess == pytest.approx(min(two)) and sticky < 400 < min(two)
 
 
 def test_interaction_keeps_the_smaller_ess_and_floodlight_the_data_density():
