@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
 import sys
 import tempfile
@@ -90,16 +91,24 @@ def measure(kind: str, path: Path, rows: int, work: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--megabytes", type=float, default=50)
+    parser.add_argument(
+        "--megabytes",
+        type=float,
+        nargs="+",
+        default=[5, 25, 50],
+        help="file sizes; several show whether time and memory grow linearly",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        work = Path(folder)
-        table = []
+    table = []
+    for megabytes in args.megabytes:
         for kind, write in (("random numbers", random_numbers), ("valid", valid_rows)):
-            path = work / f"{kind.replace(' ', '_')}.csv"
-            rows = write(path, args.megabytes)
-            table.append(measure(kind, path, rows, work))
-            print(table[-1], flush=True)
+            # one file at a time, so the temporary folder never holds more than one study
+            with tempfile.TemporaryDirectory() as folder:
+                work = Path(folder)
+                path = work / f"{kind.replace(' ', '_')}.csv"
+                rows = write(path, megabytes)
+                table.append(measure(kind, path, rows, work))
+                print(table[-1], flush=True)
     frame = pd.DataFrame(table)
     frame.to_csv(RESULTS / "validation.csv", index=False)
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
@@ -111,8 +120,11 @@ def main() -> None:
         notes = "\n## Notes\n" + notes_path.read_text().split("\n## Notes\n", 1)[1]
     notes_path.write_text(
         "# Validating large hostile files\n\n"
-        f"`benchmarks/validation.py`, run {stamp}. Machine: {machine()}.\n"
-        f"`intersession validate` of {args.megabytes:g} MB files with the default study's "
+        f"`benchmarks/validation.py`, run {stamp}. Machine: {machine()}. "
+        f"Load average at the end: {os.getloadavg()[0]:.2f}.\n"
+        "`intersession validate` of "
+        + ", ".join(f"{m:g}" for m in args.megabytes)
+        + " MB files with the default study's "
         "header and codebook: random numbers in every cell (every item cell out of range), "
         "and the default study's rows repeated (valid). Peak memory is the resident memory "
         "of the process, polled every 0.2 s.\n\n" + header + body + notes

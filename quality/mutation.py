@@ -73,7 +73,6 @@ REGRESSION = [
     "base_term",
     "prepare_data",
     "outcome_range",
-    "ordinal_categories",
     "design_matrix",
     "slope_priors",
 ]
@@ -129,14 +128,14 @@ def mutmut(into: Path, *args: str, timeout: float | None = None) -> str:
     return result.stdout + result.stderr
 
 
-def patterns(modules: list[str]) -> list[str]:
+def patterns(modules: list[str], functions: list[str] | None = None) -> list[str]:
     """mutmut's names of the mutants to run: every function of a module, or the listed
-    functions of model/regression.py."""
+    functions of model/regression.py (``functions``, by default :data:`REGRESSION`)."""
     names = []
     for module in modules:
         dotted = "intersession." + module.removesuffix(".py").replace("/", ".")
         if module == "model/regression.py":
-            names += [f"{dotted}.x_{function}__mutmut_*" for function in REGRESSION]
+            names += [f"{dotted}.x_{function}__mutmut_*" for function in functions or REGRESSION]
         else:
             names.append(f"{dotted}.*")
     return names
@@ -191,12 +190,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--label", default="after")
     parser.add_argument("--timeout", type=float, default=330, help="seconds for the whole run")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument(
+        "--functions",
+        nargs="+",
+        help="model/regression.py: mutate only these functions (split a run to fit --timeout)",
+    )
     parser.add_argument("--compare", nargs=2, metavar=("BEFORE", "AFTER"), help="labels")
     args = parser.parse_args(argv)
     if args.compare:
         print(compare(*args.compare))
         return 0
-    names = patterns(args.modules)
+    names = patterns(args.modules, args.functions)
     work = Path(tempfile.mkdtemp(prefix="intersession-mutation-"))
     stage(args.ref, work)
     configure(work, args.modules)
@@ -213,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         "label": args.label,
         "ref": args.ref or "working tree",
         "modules": args.modules,
+        "functions": args.functions or (REGRESSION if set(MODEL) & set(args.modules) else None),
         "tests": test_files(args.modules),
         "finished": finished,
         "seconds": round(seconds),
@@ -274,8 +279,9 @@ def report(record: dict) -> str:
     lines = [
         f"# Mutation run '{record['label']}' ({record['ref']})",
         "",
-        f"mutmut over {', '.join(record['modules'])} (model/regression.py: "
-        f"{', '.join(REGRESSION)}); fast tests without sampling "
+        f"mutmut over {', '.join(record['modules'])}"
+        + (f" (model/regression.py: {', '.join(fs)})" if (fs := record.get("functions")) else "")
+        + "; fast tests without sampling "
         f"({', '.join(record['tests'])}); "
         f"{record['seconds']} s{'' if record['finished'] else ' (stopped by the timeout)'}.",
         "",

@@ -1,6 +1,7 @@
 """Convergence checks against their thresholds on fake posteriors with known defects."""
 
 from intersession.checks.diagnostics import diagnose
+from intersession.tables import safe_text
 from tests.fakes import fake_fit
 
 
@@ -52,7 +53,9 @@ def test_the_table_gives_values_thresholds_and_where_as_computed_independently()
 
     idata = fake_fit(seed=3)
     table = diagnose(idata).set_index("check")
-    assert table["threshold"].tolist() == ["<= 1.01", ">= 400", ">= 400", "= 0", ">= 0.3", "= 0"]
+    assert table["threshold"].tolist() == ["<= 1.01", ">= 400", ">= 400", "<= 0", ">= 0.3", "<= 0"]
+    # none starts like a formula, so the CSV shows it without a spreadsheet-safe quote
+    assert [safe_text(t) for t in table["threshold"]] == table["threshold"].tolist()
     post = idata.posterior
     r_hat = {name: az.rhat(post[[name]])[name].values for name in post.data_vars}
     worst = max(r_hat, key=lambda n: np.max(r_hat[n]))

@@ -87,6 +87,15 @@ def test_parameter_table_rows_and_values():
     assert np.isnan(table.loc[table.parameter == "sigma", "pd"]).all()
 
 
+def test_parameter_table_gives_95_percent_intervals_unless_told():
+    idata = fake_fit()
+    row = parameter_table(idata).set_index(["parameter", "term", "scale"])
+    draws = idata.posterior["beta"].sel(term="other_alliance").values.ravel()
+    row = row.loc[("beta", "other_alliance", "standardised")]
+    assert row["lower"] == pytest.approx(np.quantile(draws, 0.025))
+    assert row["upper"] == pytest.approx(np.quantile(draws, 0.975))
+
+
 def test_parameter_table_of_two_equations_scales_each_by_its_own_outcome():
     """A mediation fit: the a path is in SDs of isp_actions (0.6), the b path in SDs of
     progress (1.3); each equation's rows name its outcome."""
@@ -117,11 +126,16 @@ def test_predicted_lines_follow_the_linear_predictor():
     idata = fake_fit()
     assert interaction_terms(idata) == [("", "isp_actions", "self_alliance", "other_alliance")]
     lines = predicted_lines(idata, "self_alliance", "other_alliance", n_grid=5)
-    assert lines["moderator_level"].unique().tolist() == ["-1 SD", "mean", "+1 SD"]
+    assert lines["moderator_level"].unique().tolist() == ["mean - 1 SD", "mean", "mean + 1 SD"]
+    # every row names its outcome, focal predictor and moderator (the figure and the report
+    # select the lines of one interaction by them)
+    assert lines[["outcome", "focal", "moderator"]].drop_duplicates().values.tolist() == [
+        ["isp_actions", "self_alliance", "other_alliance"]
+    ]
     post = idata.posterior
     a = post["Intercept"].values.ravel()
     b = post["beta"].values.reshape(-1, 3)
-    row = lines[lines.moderator_level == "+1 SD"].iloc[-1]
+    row = lines[lines.moderator_level == "mean + 1 SD"].iloc[-1]
     z_self = (row["focal_value"] - 5.8) / 0.8
     mu = 3.0 + 0.6 * (a + b[:, 0] * z_self + b[:, 1] * 1.0 + b[:, 2] * z_self * 1.0)
     assert row["moderator_value"] == pytest.approx(5.0 + 1.1)
@@ -132,7 +146,7 @@ def test_predicted_lines_follow_the_linear_predictor():
         level: np.polyfit(g["focal_value"], g["mean"], 1)[0]
         for level, g in lines.groupby("moderator_level")
     }
-    assert slope["+1 SD"] > slope["mean"] > slope["-1 SD"]
+    assert slope["mean + 1 SD"] > slope["mean"] > slope["mean - 1 SD"]
 
 
 def test_prior_predictive_table_counts_draws_outside_the_range():
@@ -153,6 +167,25 @@ def test_prior_predictive_table_counts_draws_outside_the_range():
     assert row["share_above"] == pytest.approx(np.mean(values > 5.0))  # 0.25
     assert row["share_outside"] == pytest.approx(0.5, abs=0.002)
     assert row["q50"] == pytest.approx(3.0, abs=0.01)
+
+
+def test_prior_predictive_draws_on_the_range_limits_are_inside_it():
+    """An ordinal or count model's draws are whole numbers and sit on the instrument's
+    lowest and highest score: those are possible scores, not outside the range."""
+    import arviz as az
+
+    from intersession.effects.prior_checks import prior_predictive_table
+
+    values = np.array([0, 1, 1, 2, 3, 4, 5, 5, 5, 6], dtype=float).reshape(1, 1, 10)
+    idata = az.from_dict(
+        posterior={"beta": np.zeros((1, 1, 1))},
+        prior_predictive={"isp_actions": values},
+        observed_data={"isp_actions": np.full(10, 3.0)},
+        dims={"isp_actions": ["obs_id"]},
+    )
+    with_parameter_map(idata)
+    row = prior_predictive_table(idata, {"isp_actions": (1.0, 5.0)}).iloc[0]
+    assert (row["share_below"], row["share_above"], row["share_outside"]) == (0.1, 0.1, 0.2)
 
 
 def test_effects_of_a_fit_from_an_older_version_ask_for_a_refit(tmp_path):
@@ -348,6 +381,8 @@ def test_parameter_table_of_one_equation_with_slopes_cutpoints_and_nu():
     )
     table = parameter_table(with_parameter_map(ordinal, family="ordinal"), interval=0.95)
     assert "Intercept" not in set(table["parameter"])
+    # the cutpoints follow the slopes and the therapist SD, which they must not replace
+    assert table["parameter"].tolist() == ["beta"] * 6 + ["sd_therapist"] + ["cutpoints"] * 2
     cut = table[table.parameter == "cutpoints"]
     assert cut[["term", "scale"]].values.tolist() == [["1", "logit"], ["2", "logit"]]
     assert cut["mean"].tolist() == pytest.approx([-1.0, 0.5], abs=0.01)
@@ -418,7 +453,7 @@ def test_predicted_lines_of_each_path_of_a_mediation_fit():
     post = idata.posterior
     b = post["beta_b"].values.reshape(-1, 4)  # isp_actions, self, other, self:other
     a0 = post["Intercept_b"].values.ravel()
-    row = lines[lines.moderator_level == "-1 SD"].iloc[2]
+    row = lines[lines.moderator_level == "mean - 1 SD"].iloc[2]
     z = (row["focal_value"] - 5.8) / 0.8
     mu = 4.0 + 1.3 * (a0 + b[:, 1] * z - b[:, 2] - b[:, 3] * z)
     assert row["moderator_value"] == pytest.approx(5.0 - 1.1)

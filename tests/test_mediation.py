@@ -72,9 +72,9 @@ def test_indirect_effects_from_known_paths():
     }
     table = indirect_effects(idata, mediation, 0.9)
     assert table[["effect", "level", "moderator_level"]].values.tolist() == [
-        ["indirect", "all", "-1 SD"],
+        ["indirect", "all", "mean - 1 SD"],
         ["indirect", "all", "mean"],
-        ["indirect", "all", "+1 SD"],
+        ["indirect", "all", "mean + 1 SD"],
         ["index of moderated mediation", "all", ""],
     ]
     a_x = post["beta_a"].sel(term_a="self_alliance").values.ravel()
@@ -170,7 +170,7 @@ def test_moderated_mediation_is_recovered(default_codebook):
     index = table.loc[""]
     assert index["lower"] < index_truth < index["upper"]
     assert index["lower"] > 0  # and it is detected
-    for level, z in (("-1 SD", -1), ("mean", 0), ("+1 SD", 1)):
+    for level, z in (("mean - 1 SD", -1), ("mean", 0), ("mean + 1 SD", 1)):
         truth = (a_truth["self_alliance"] + z * a_truth["self_alliance:other_alliance"]) * b_truth[
             "isp_actions"
         ]

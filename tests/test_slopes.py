@@ -1,10 +1,12 @@
 """Simple slopes, floodlight and Johnson-Neyman regions against hand-computed values."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
 from intersession.effects.slopes import Interaction, floodlight, johnson_neyman, simple_slopes
+from intersession.tables import safe_text
 from tests.fakes import fake_fit, with_parameter_map
 
 #: fake_fit draws beta = mean + 0.1 * N(0, 1): an exactly bivariate-normal posterior of
@@ -39,6 +41,8 @@ def test_johnson_neyman_boundaries_match_the_closed_form_within_monte_carlo_erro
     negative = table.loc["slope < 0 (90% interval below 0)"]
     assert positive["lower_is_boundary"] and not positive["upper_is_boundary"]
     assert positive["upper"] == pytest.approx(5.0 + 1.1 * 3.0)  # open to the data's end
+    assert table["observed_min"].tolist() == pytest.approx([5.0 - 1.1 * 3.0] * len(table))
+    assert table["observed_max"].tolist() == pytest.approx([5.0 + 1.1 * 3.0] * len(table))
     assert 0 < positive["lower_mcse"] < 0.1
     assert abs(positive["lower"] - (5.0 + 1.1 * positive_z)) < 4 * positive["lower_mcse"]
     assert negative["upper_is_boundary"] and not negative["lower_is_boundary"]
@@ -50,6 +54,22 @@ def test_johnson_neyman_boundaries_match_the_closed_form_within_monte_carlo_erro
     zero = table.loc["slope = 0 (median, 90% interval)"]
     assert zero["median"] == pytest.approx(5.0 + 1.1 * (-MEAN[0] / MEAN[1]), abs=0.05)
     assert zero["lower"] < zero["median"] < zero["upper"]
+    # the zero point's interval is a posterior interval, not a region: no boundary, no MCSE
+    assert table["lower_is_boundary"].dtype == bool == table["upper_is_boundary"].dtype
+    assert zero[["lower_is_boundary", "upper_is_boundary"]].tolist() == [False, False]
+    assert np.isnan(zero["lower_mcse"]) and np.isnan(zero["upper_mcse"])
+
+
+def test_johnson_neyman_bootstrap_is_seeded_so_reruns_give_the_same_numbers():
+    """The boundaries' MCSEs come from a bootstrap: the workflow calls johnson_neyman
+    without a seed, so its default (0) is what makes the same fit give the same table."""
+    inter = interaction()
+    table = johnson_neyman(inter)
+    assert table["lower_mcse"].notna().any()
+    pd.testing.assert_frame_equal(table, johnson_neyman(inter))
+    pd.testing.assert_frame_equal(table, johnson_neyman(inter, seed=0))
+    other = johnson_neyman(inter, seed=1)
+    assert not np.allclose(table["lower_mcse"].fillna(0), other["lower_mcse"].fillna(0))
 
 
 @pytest.mark.parametrize("interval", [0.95, 0.9, 0.8])
@@ -84,20 +104,29 @@ def test_simple_slopes_are_the_focal_slope_at_the_moderator_levels():
     inter = interaction()
     table = simple_slopes(inter, values=[6.1], interval=0.9, rope=0.1)
     std = table[table.scale == "standardised"].set_index("moderator_level")
-    assert std.index.tolist() == ["-1 SD", "mean", "+1 SD", "6.1"]
+    assert std.index.tolist() == ["mean - 1 SD", "mean", "mean + 1 SD", "6.1"]
+    # no level reads as a formula ("-1 SD" did): the CSV shows it without a quote
+    assert [safe_text(level) for level in std.index] == std.index.tolist()
     draws = inter.b_x + inter.b_xw * 1.0
-    assert std.loc["+1 SD", "mean"] == pytest.approx(draws.mean())
+    assert std.loc["mean + 1 SD", "mean"] == pytest.approx(draws.mean())
     assert std.loc["6.1", "mean"] == pytest.approx(draws.mean())  # 6.1 = 5.0 + 1.1 (+1 SD)
-    assert std.loc["+1 SD", "lower"] == pytest.approx(np.quantile(draws, 0.05))
-    assert std.loc["+1 SD", "in_rope"] == pytest.approx(np.mean(np.abs(draws) < 0.1))
+    assert std.loc["mean + 1 SD", "lower"] == pytest.approx(np.quantile(draws, 0.05))
+    assert std.loc["mean + 1 SD", "in_rope"] == pytest.approx(np.mean(np.abs(draws) < 0.1))
+    # the moderator's values in its own units: mean 5.0, SD 1.1 (tests/fakes.py), on both scales
+    expected_values = [v for v in (5.0 - 1.1, 5.0, 5.0 + 1.1, 6.1) for _scale in range(2)]
+    assert table["moderator_value"].tolist() == pytest.approx(expected_values)
     original = table[table.scale == "original"].set_index("moderator_level")
+    # the ROPE is a band in SDs of the outcome: given on the standardised scale only
+    assert original["in_rope"].isna().all() and std["in_rope"].notna().all()
     # outcome SD 0.6 per self-alliance SD 0.8 (tests/fakes.py): 0.75 scale points per point
-    for level in ("-1 SD", "mean", "+1 SD", "6.1"):
+    for level in ("mean - 1 SD", "mean", "mean + 1 SD", "6.1"):
         for column in ("mean", "sd", "lower", "upper"):
             expected = 0.75 * std.loc[level, column]
             assert original.loc[level, column] == pytest.approx(expected), (level, column)
         assert original.loc[level, "pd"] == std.loc[level, "pd"]
-    assert original.loc["+1 SD", "mean"] == pytest.approx(0.75 * (MEAN[0] + MEAN[1]), abs=0.02)
+    assert original.loc["mean + 1 SD", "mean"] == pytest.approx(
+        0.75 * (MEAN[0] + MEAN[1]), abs=0.02
+    )
 
 
 def test_floodlight_probability_rises_with_a_positive_interaction():
@@ -196,6 +225,16 @@ def test_crossing_and_regions_on_a_hand_made_probability_curve():
         ("negative", 0.0, pytest.approx(1 + 0.02 / 0.47), False, True),
     ]
     assert _regions(grid, np.full(6, 0.5), 0.95) == []
+    # "at or beyond": a curve exactly at the threshold at the grid's first (last) point
+    # opens the region there; a run ending at the last point but one is still bounded
+    edge = np.array([0.95, 0.99, 0.5, 0.5, 0.99, 1 - 0.95])
+    assert [(r[0], bool(r[3]), bool(r[4])) for r in _regions(grid, edge, 0.95)] == [
+        ("positive", False, True),
+        ("positive", True, True),
+        ("negative", True, False),
+    ]
+    ((_, _, upper, _, upper_b),) = _regions(grid, np.array([0.2, 0.2, 0.2, 0.96, 0.99, 0.5]), 0.95)
+    assert upper_b and upper == pytest.approx(4 + 0.04 / 0.49)
     inside = np.array([0.2, 0.96, 0.99, 0.96, 0.2, 0.2])
     ((direction, lower, upper, lower_b, upper_b),) = _regions(grid, inside, 0.95)
     assert (direction, lower_b, upper_b) == ("positive", True, True)
@@ -205,6 +244,28 @@ def test_crossing_and_regions_on_a_hand_made_probability_curve():
     assert np.isnan(_mcse(matches, 1, False, 2.0))
     assert np.isnan(_mcse(matches[:1], 1, True, 2.0))
     assert _mcse(matches[:2], 1, True, 1.0) == pytest.approx(np.std([1.0, 1.2], ddof=1))
+
+
+def test_interaction_reads_the_observed_moderator_and_the_ess_of_its_two_coefficients():
+    """The moderator's observed values in its own units (an asymmetric range, so a sign
+    error cannot hide); the ESS of the focal slope and the interaction only, not of a
+    third coefficient with sticky draws."""
+    import arviz as az
+
+    idata = fake_fit(beta=(MEAN[0], 0.3, MEAN[1]), n_draws=500, seed=1)
+    x = idata.constant_data["X"]
+    x.loc[{"term": "other_alliance"}] = np.linspace(-1.0, 3.0, x.sizes["obs_id"])
+    beta = idata.posterior["beta"].values
+    beta[..., 1] = np.repeat(beta[:, ::10, 1], 10, axis=1)  # other_alliance: sticky draws
+    idata.posterior["beta"] = (("chain", "draw", "term"), beta)
+    inter = Interaction(idata, "", "isp_actions", "self_alliance", "other_alliance")
+    assert (inter.observed.min(), inter.observed.max()) == pytest.approx((3.9, 8.3))
+    two = [
+        float(az.ess(idata.posterior["beta"].sel(term=t).values))
+        for t in ("self_alliance", "self_alliance:other_alliance")
+    ]
+    sticky = float(az.ess(idata.posterior["beta"].sel(term="other_alliance").values))
+    assert inter.ess == pytest.approx(min(two)) and sticky < 400 < min(two)
 
 
 def test_interaction_keeps_the_smaller_ess_and_floodlight_the_data_density():

@@ -77,6 +77,23 @@ def test_report_is_written_and_self_contained(run):
     assert "Vehtari, A., Gelman, A., &amp; Gabry, J. (2017)" in html
 
 
+def test_no_table_of_the_default_study_carries_a_spreadsheet_quote(run):
+    """The OWASP quote (intersession.tables) is for text users supply: IDs, names. The
+    default study has none that needs it, so a quoted cell here is one of our own labels
+    (as '-1 SD and '= 0 were) and a stray apostrophe for every researcher who opens it."""
+    tables = sorted(run.glob("results/**/*.csv")) + sorted(run.glob("reports/**/*.csv"))
+    assert results(run, "effects", "isp_actions", "slopes.csv") in tables
+    assert results(run, "diagnostics", "isp_actions.csv") in tables
+    quoted = {}
+    for path in tables:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        cells = [*frame.columns, *frame.to_numpy().ravel()]
+        hits = sorted({c for c in cells if c.startswith("'")})
+        if hits:
+            quoted[str(path.relative_to(run))] = hits[:5]
+    assert not quoted
+
+
 @pytest.mark.parametrize("model", MODELS)
 def test_every_diagnostic_passes(run, model):
     table = pd.read_csv(results(run, "diagnostics", f"{model}.csv"))
@@ -96,15 +113,15 @@ def test_interaction_on_isp_actions_excludes_zero(run):
 
 
 def test_mediation_reports_indirect_effects_and_their_index(run):
-    # read_table undoes the spreadsheet-safe quote of '-1 SD' and '+1 SD' (atomic.write_csv)
-    table = read_table(results(run, "effects", "moderated_mediation", "indirect.csv"))
+    # read as a researcher would (no read_table): the labels need no spreadsheet-safe quote
+    table = pd.read_csv(results(run, "effects", "moderated_mediation", "indirect.csv"))
     assert table["moderator_level"].fillna("").tolist() == [
-        *[level for level in ["-1 SD", "mean", "+1 SD"] for _ in range(3)],
+        *[level for level in ["mean - 1 SD", "mean", "mean + 1 SD"] for _ in range(3)],
         "",
     ]
     assert table["effect"].tolist()[:3] == ["indirect", "direct", "total"]
     indirect = table[table["effect"] == "indirect"].set_index("moderator_level")["mean"]
-    assert indirect["-1 SD"] < indirect["mean"] < indirect["+1 SD"]  # positive moderation
+    assert indirect["mean - 1 SD"] < indirect["mean"] < indirect["mean + 1 SD"]  # moderation
     index = table[table["effect"] == "index of moderated mediation"].iloc[0]
     assert index["lower"] > 0  # the default study was simulated with moderated mediation
     html = (run / "reports" / STUDY / "report.html").read_text()
@@ -155,7 +172,7 @@ def test_report_probes_the_interaction_and_drafts_the_text(run):
     slopes_table = read_table(results(run, "effects", "isp_actions", "slopes.csv"))
     low, high = (
         slopes_table[slopes_table.scale == "standardised"].set_index("moderator_level")["mean"]
-    )[["-1 SD", "+1 SD"]]
+    )[["mean - 1 SD", "mean + 1 SD"]]
     assert low < high
     html = (run / "reports" / STUDY / "report.html").read_text()
     assert (

@@ -7,6 +7,12 @@ gets a leading apostrophe, and so does a cell that already starts with one, whic
 the change reversible; numbers written as text (``-98``, ``+1.5e3``) are left alone.
 :func:`read_table` removes the apostrophe again, so the steps see the original text (an ID
 such as ``=HYPERLINK(...)`` stays the same key from validation to the report).
+
+The quote is meant for text from the user's files (IDs, names): the package's own labels
+never start with such a character (the moderator levels are ``mean - 1 SD``, not
+``-1 SD``; thresholds read ``<= 0``, not ``= 0``), so a researcher never sees a stray
+apostrophe on them. Quoting every text cell, rather than the columns known to hold user
+text, keeps the protection where a user's name reaches a table by a path nobody listed.
 """
 
 from __future__ import annotations

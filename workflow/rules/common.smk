@@ -115,7 +115,10 @@ _STUDY_ROWS = {}
 SMALL_FIT_ROWS = 2000
 
 
-def fit_threads(wildcards, input):
+# The fit's sizes take no ``input`` argument: Snakemake (9.0, at least) defers a function
+# that asks for input to run time while that input is still to be made (scores.csv on a
+# fresh clone), and a dry run then shows threads and resources as <TBD>.
+def fit_threads(wildcards):
     """One per chain, or one for a study under SMALL_FIT_ROWS rows."""
     if study_rows() < SMALL_FIT_ROWS:
         return 1
@@ -124,12 +127,10 @@ def fit_threads(wildcards, input):
 
 def grid_runtime_min(sets):
     """Minutes for a prior grid job: a fit's per set (one compilation for all)."""
-    return lambda wildcards, input, attempt: sets * fit_runtime_min(
-        wildcards, input, attempt
-    )
+    return lambda wildcards, attempt: sets * fit_runtime_min(wildcards, attempt)
 
 
-def fit_memory_mb(wildcards, input, attempt):
+def fit_memory_mb(wildcards, attempt):
     """Sampling and the pointwise groups: 1 GB plus 35 bytes per pointwise value (rows x
     kept draws). Measured (benchmarks/results/scaling.md): 19 bytes per value from 1,000 to
     50,000 rows, 37 at 200,000 rows (8.2 GB, with 20,000 clients' effects). Doubles per
@@ -140,7 +141,7 @@ def fit_memory_mb(wildcards, input, attempt):
     return int(1000 + 35 * values / 1e6) * attempt
 
 
-def fit_runtime_min(wildcards, input, attempt):
+def fit_runtime_min(wildcards, attempt):
     """Minutes: 30 plus 1 per 2,000 rows (a 50,000-row fit took 4.4 minutes on 2 cores).
     Doubles per retry."""
     return int(30 + study_rows() / 2000) * attempt

@@ -106,7 +106,7 @@ def design_batch(
 ) -> None:
     """Interaction estimates of one batch of simulated studies of one size."""
     book = load_codebook(codebook)
-    (size,) = [s for s in plan.sizes(settings) if (s.clients, s.sessions) == (clients, sessions)]
+    (size,) = (s for s in plan.sizes(settings) if (s.clients, s.sessions) == (clients, sessions))
     design.check_codebook(book, size)
     spec = load_regression(models_dir, settings["model"], book, "design.model")
     replicates = plan.batch_replicates(settings, batch)

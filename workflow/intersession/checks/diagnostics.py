@@ -56,7 +56,7 @@ def diagnose(idata: az.InferenceData) -> pd.DataFrame:
         (
             "divergences",
             n_div,
-            "= 0",
+            f"<= {THRESHOLDS['divergences']}",
             n_div == THRESHOLDS["divergences"],
             f"of {stats['diverging'].size} draws",
         )
@@ -78,7 +78,7 @@ def diagnose(idata: az.InferenceData) -> pd.DataFrame:
         (
             "treedepth_saturated_share",
             share,
-            "= 0",
+            f"<= {THRESHOLDS['treedepth']:g}",
             share <= THRESHOLDS["treedepth"],
             f"{int(stats[name].sum())} draws",
         )

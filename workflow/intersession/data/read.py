@@ -266,6 +266,7 @@ def _read_excel(path: Path, sheet: str | None) -> pd.DataFrame:
         formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception as err:  # zipfile.BadZipFile, openpyxl errors
         raise StudyFileError(f"{path}: cannot be read as an Excel .xlsx file: {err}") from err
+    streams = []  # the sheets' row readers: each holds a file open in the archive until closed
     try:
         if sheet is not None and sheet not in values.sheetnames:
             raise StudyFileError(
@@ -273,11 +274,8 @@ def _read_excel(path: Path, sheet: str | None) -> pd.DataFrame:
                 f"{', '.join(values.sheetnames)}. Set study.sheet in the config to one of them"
             )
         name = sheet if sheet is not None else values.sheetnames[0]
-        cells = zip(
-            values[name].iter_rows(values_only=True),
-            formulas[name].iter_rows(values_only=True),
-            strict=False,
-        )
+        streams = [book[name].iter_rows(values_only=True) for book in (values, formulas)]
+        cells = zip(*streams, strict=False)
         names: list[str] = []
         rows, index, unsaved, n_unsaved, beyond = [], [], [], 0, []
         for number, (row, formula_row) in enumerate(cells, start=1):
@@ -303,6 +301,11 @@ def _read_excel(path: Path, sheet: str | None) -> pd.DataFrame:
             rows.append(text)
             index.append(number - 2)
     finally:
+        # zip stops at the first reader to end and leaves the other one suspended; closing
+        # it closes its file in the archive (openpyxl >= 3.1.3), so close() below closes
+        # the file itself now rather than when the reader is garbage-collected
+        for stream in streams:
+            stream.close()
         values.close()
         formulas.close()
     if n_unsaved:

@@ -18,7 +18,11 @@ from intersession.effects.parameters import scaling
 from intersession.inference.record import parameter_map
 from intersession.model.families import family
 
-MODERATOR_LEVELS = {"-1 SD": -1.0, "mean": 0.0, "+1 SD": 1.0}
+#: The probed moderator values' labels in tables and figures. None starts with a character
+#: a spreadsheet reads as a formula (``-1 SD`` would), so :mod:`intersession.tables` never
+#: has to quote them: a researcher opening the CSV sees the label as written here.
+LOW, MEAN, HIGH = "mean - 1 SD", "mean", "mean + 1 SD"
+MODERATOR_LEVELS = {LOW: -1.0, MEAN: 0.0, HIGH: 1.0}
 COLUMNS = [
     "outcome",
     "focal",

@@ -10,7 +10,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-LEVEL_STYLE = {"-1 SD": ("#b2182b", "--"), "mean": ("#4d4d4d", "-"), "+1 SD": ("#2166ac", "-.")}
+from intersession.effects.predictions import HIGH, LOW, MEAN
+
+LEVEL_STYLE = {LOW: ("#b2182b", "--"), MEAN: ("#4d4d4d", "-"), HIGH: ("#2166ac", "-.")}
 
 
 def posterior_predictive(

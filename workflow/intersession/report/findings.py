@@ -23,6 +23,7 @@ from __future__ import annotations
 import pandas as pd
 
 from intersession.effects.parameters import SLOPE_ROW
+from intersession.effects.predictions import HIGH, LOW
 from intersession.model.joint import RESIDUAL
 from intersession.model.parameter_map import CORRELATION
 from intersession.report import apa
@@ -218,8 +219,8 @@ def mediation_support(section: dict, interval: float) -> str:
     by = rows.set_index(["effect", "moderator_level"])
     index = rows[rows["effect"] == "index of moderated mediation"].iloc[0]
     return (
-        f"indirect effect at \u22121 SD: {estimate(by.loc[('indirect', '-1 SD')], 'ab', interval)}"
-        f"; at +1 SD: {estimate(by.loc[('indirect', '+1 SD')], 'ab', interval)}; index of "
+        f"indirect effect at \u22121 SD: {estimate(by.loc[('indirect', LOW)], 'ab', interval)}"
+        f"; at +1 SD: {estimate(by.loc[('indirect', HIGH)], 'ab', interval)}; index of "
         f"moderated mediation: {estimate(index, None, interval)}"
     )
 

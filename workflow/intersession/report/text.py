@@ -12,6 +12,7 @@ import pandas as pd
 from intersession.checks.diagnostics import THRESHOLDS
 from intersession.data.codebook import LevelNames
 from intersession.effects.parameters import SLOPE_ROW
+from intersession.effects.predictions import HIGH, LOW
 from intersession.effects.slopes import ZERO_REGION, jn_threshold
 from intersession.model.families import family
 from intersession.report import apa
@@ -285,10 +286,10 @@ def interaction_results(
         text = (
             f"In the {section['sentence_label']} model, the {focal_text} \u00d7 {moderator_text} "
             f"interaction on {outcome_text} was {estimate(term.iloc[0], interval=interval)}."
-            f" The slope of {focal_text} was {estimate(std.loc['-1 SD'], interval=interval)} "
-            f"at low {moderator_text} (\u22121 SD, {number(std.loc['-1 SD', 'moderator_value'])})"
-            f" and {estimate(std.loc['+1 SD'], interval=interval)} at high {moderator_text} "
-            f"(+1 SD, {number(std.loc['+1 SD', 'moderator_value'])})."
+            f" The slope of {focal_text} was {estimate(std.loc[LOW], interval=interval)} "
+            f"at low {moderator_text} (\u22121 SD, {number(std.loc[LOW, 'moderator_value'])})"
+            f" and {estimate(std.loc[HIGH], interval=interval)} at high {moderator_text} "
+            f"(+1 SD, {number(std.loc[HIGH, 'moderator_value'])})."
         )
         mine = regions[
             (regions["outcome"] == outcome)
@@ -369,7 +370,7 @@ def mediation_results(section: dict, labels: dict, interval: float) -> list[str]
         where = "" if level == "all" else f" at the {level}-client level"
         by = rows.set_index(["effect", "moderator_level"])
         index = rows[rows["effect"] == INDEX].iloc[0]
-        low, high = by.loc[("indirect", "-1 SD")], by.loc[("indirect", "+1 SD")]
+        low, high = by.loc[("indirect", LOW)], by.loc[("indirect", HIGH)]
         text = (
             f"In the {section['sentence_label']} model{where}, the indirect effect of {x} on "
             f"{y} through {m} was {estimate(low, 'ab', interval)} at low {w} (\u22121 SD) and "
@@ -421,7 +422,7 @@ def mediation_answer(section: dict, labels: dict) -> str:
     rows = table[table["level"] == table["level"].iloc[0]]
     by = rows.set_index(["effect", "moderator_level"])
     signs = []
-    for level, words in (("-1 SD", "low"), ("+1 SD", "high")):
+    for level, words in ((LOW, "low"), (HIGH, "high")):
         row = by.loc[("indirect", level)]
         sign = "positive" if row["lower"] > 0 else "negative" if row["upper"] < 0 else "unclear"
         signs.append((sign, words))
