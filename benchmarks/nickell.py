@@ -36,7 +36,14 @@ from intersession.inference.fit import sample
 from intersession.model.build import build, prepare
 from intersession.model.declaration import load_model
 
-SAMPLER = {"backend": "nutpie", "chains": 2, "tune": 500, "draws": 500, "target_accept": 0.9}
+SAMPLER = {
+    "backend": "nutpie",
+    "chains": 2,
+    "tune": 500,
+    "draws": 500,
+    "target_accept": 0.9,
+    "prior_draws": 100,
+}
 FORMULA = "isp_actions ~ lag(isp_actions) + lag(alliance) + (1 | client) + (1 | therapist)"
 CENTRING = {"observed": "within", "latent": "latent"}
 

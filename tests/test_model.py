@@ -301,7 +301,7 @@ def test_a_predictor_constant_within_clients_is_not_split(tmp_path, repeated, mu
     term, also inside the interaction; a client with a single session (SD undefined) does
     not count as varying; the note names only what was split. A level the study lacks is
     left out without dropping the levels declared after it."""
-    from intersession.model.regression import _decompose
+    from intersession.model.regression import expand_terms, treatments
 
     frame = repeated.drop(columns="site")
     frame["other_alliance"] = frame.groupby("client")["other_alliance"].transform("mean")
@@ -332,14 +332,18 @@ def test_a_predictor_constant_within_clients_is_not_split(tmp_path, repeated, mu
     )
     # nothing varies within clients: terms as declared, and no note about splitting
     frame["self_alliance"] = frame.groupby("client")["self_alliance"].transform("mean")
-    _, terms, notes = _decompose(spec, frame)
+    treated = treatments(spec, frame)
+    assert {t.centring for t in treated.values()} == {"grand"}
+    _, terms, targets, notes = expand_terms(spec, frame, treated)
     assert terms == spec.terms and notes == []
+    assert targets["self_alliance"] == ["self_alliance"]
 
 
 def test_fitted_terms_map_back_to_declared_ones():
-    from intersession.model.regression import _within, base_term
+    from intersession.model.regression import base_term
 
-    assert _within("self_alliance:other_alliance") == "self_alliance_within:other_alliance_within"
+    assert base_term("ses:sector[Catholic]") == "ses:sector"
+    assert base_term("lag(alliance)_within") == "lag(alliance)"
     assert (
         base_term("self_alliance_within:other_alliance_between") == "self_alliance:other_alliance"
     )
