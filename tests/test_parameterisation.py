@@ -229,6 +229,28 @@ def test_time_is_a_predictor_never_split_and_a_constant_between_part_is_explaine
     )
     with pytest.raises(ModelDataError, match="time is within-client by construction"):
         prepare(load_model(models, "m", multisite_codebook), scores)
+    models = write_model(
+        tmp_path / "q",
+        formula="isp_actions ~ session + I(session^2) + log(session) + (1 + session | client)",
+    )
+    with pytest.raises(
+        ModelDataError,
+        match=r"log\(session\) needs positive values of session, "
+        "which has 0. Fix: use session counted from 1",
+    ):
+        prepare(load_model(models, "m", multisite_codebook), scores)
+    [(_, data, _)] = prepare(
+        load_model(models, "m", multisite_codebook),
+        later := scores.assign(session=scores["session"] + 1),
+    )
+    assert data.terms == ("session", "session^2", "log(session)")
+    assert data.frame["session^2"].tolist() == (later["session"] ** 2).tolist()
+    assert data.frame["log(session)"].tolist() == np.log(later["session"]).tolist()
+    assert {name: (t.centring, t.standardise) for name, t in data.treated.items()} == {
+        "session": ("none", False),
+        "session^2": ("none", False),
+        "log(session)": ("none", False),
+    }
     balanced = scores.assign(self_alliance=scores["session"] * 0.5 + 1)
     models = write_model(tmp_path / "c", formula="isp_actions ~ self_alliance")
     with pytest.raises(ModelDataError) as err:

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from intersession.data.codebook import Codebook, LevelNames
+from intersession.model.derived import lagged, normalise, source
 from intersession.model.families import FAMILIES, prior_schema_extension
-from intersession.model.lags import lagged
 from intersession.schema import DeclarationError, check, load_yaml
 
 LEVELS = ("client", "therapist", "site")
@@ -145,12 +145,12 @@ def parse_formula(formula: str, source: str) -> dict:
 
     uncorrelated = set(re.findall(r"\|\|\s*([A-Za-z_]\w*)\s*\)", formula))
     try:
-        described = formulae.model_description(formula.replace("||", "|"))
+        described = formulae.model_description(formula.replace("||", "|").replace("^", "**"))
     except Exception as err:  # formulae raises several parser error types
         raise DeclarationError(f"{source}: cannot parse formula {formula!r}: {err}") from err
 
     def names(term) -> list[str]:
-        return [variable.name for variable in term.components]
+        return [normalise(variable.name) for variable in term.components]
 
     if described.response is None:
         raise DeclarationError(f"{source}: formula {formula!r} has no outcome (left of '~')")
@@ -293,7 +293,7 @@ def load_model(
         problems.append(f"outcomes {outcomes} repeat an instrument")
     for term in doc["predictors"]:
         for part in term.split(":"):
-            if (lagged(part) or part) not in known:
+            if source(part) not in known:
                 problems.append(
                     f"predictor '{part}' (in '{term}') is not an instrument, a factor or the "
                     "session"
@@ -321,7 +321,7 @@ def load_model(
                     f"random slope '{slope}' by {group.level} is not a population-level term"
                 )
     for name, option in doc["variables"].items():
-        if (lagged(name) or name) not in known:
+        if source(name) not in known:
             problems.append(f"variables: '{name}' is not an instrument, a factor or the session")
         elif name in codebook.factors and option:
             problems.append(

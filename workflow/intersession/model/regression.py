@@ -47,8 +47,8 @@ import pymc as pm
 from intersession.data.codebook import MIN_GROUP_LEVELS, TIME
 from intersession.errors import ModelDataError
 from intersession.model.declaration import GroupSpec, ModelSpec
+from intersession.model.derived import MEAN, lagged, source, with_derived
 from intersession.model.families import Outcome, family
-from intersession.model.lags import MEAN, lagged, with_lags
 from intersession.model.parameter_map import COEFFICIENTS, INTERCEPT, OFFSET, group_index
 
 MIN_SLOPE_LEVELS = 10
@@ -77,9 +77,9 @@ class ModelData:
 def complete_cases(
     columns: list[str], scores: pd.DataFrame, model: str = ""
 ) -> tuple[pd.DataFrame, dict]:
-    """Rows with a value in every column (``lag(x)`` columns made first, ``model.lags``),
+    """Rows with a value in every column (derived ones made first, ``model.derived``),
     and the count of rows dropped for each column."""
-    scores = with_lags(columns, scores, model)
+    scores = with_derived(columns, scores, model)
     excluded, keep = {}, pd.Series(True, index=scores.index)
     for name in columns:
         missing = keep & scores[name].isna()
@@ -114,13 +114,13 @@ def treatments(spec: ModelSpec, frame: pd.DataFrame) -> dict[str, Treatment]:
     for name in spec.variables:
         if name in spec.factors:
             continue
-        option = spec.options.get(name, spec.options.get(lagged(name) or "", {}))
+        option = spec.options.get(name, spec.options.get(source(name), {}))
         varies = repeated and bool((frame.groupby("client")[name].std().fillna(0) > 0).any())
-        if name == TIME:
+        if source(name) == TIME and not lagged(name):  # time and its growth terms
             centring = option.get("centring", "none")
             if centring == "within":
                 raise ModelDataError(
-                    f"model '{spec.name}': variables: {TIME}: centring 'within' splits a "
+                    f"model '{spec.name}': variables: {name}: centring 'within' splits a "
                     "predictor into within- and between-client parts, but time is "
                     "within-client by construction. Fix: centring none (the intercept at "
                     "session 0) or grand (at the mean session)"

@@ -9,8 +9,8 @@ intercept".
 from __future__ import annotations
 
 from intersession.effects.parameters import INTERCEPT_ROW, SLOPE_ROW
+from intersession.model.derived import lagged, source
 from intersession.model.families import auxiliary_entry
-from intersession.model.lags import lagged
 from intersession.model.parameter_map import CORRELATION, GROUP_SD
 from intersession.model.regression import BETWEEN, WITHIN
 
@@ -26,13 +26,17 @@ def term_label(term: str, labels: dict[str, str]) -> str:
 
 def _part(name: str, labels: dict[str, str]) -> str:
     """One component: 'sector[Catholic]' reads "School sector: Catholic", 'lag(x)' reads
-    "<x's label> (previous session)"."""
+    "<x's label> (previous session)", 'x^2' "<label>²", 'log(x)' "log(<label>)"."""
     if name.endswith("]"):
         factor, _, level = name[:-1].partition("[")
         return f"{labels.get(factor, factor)}: {level}"
-    source = lagged(name)
-    if source:
-        return f"{labels.get(source, source)} (previous session)"
+    base = source(name)
+    if lagged(name):
+        return f"{labels.get(base, base)} (previous session)"
+    if name.endswith("^2"):
+        return f"{labels.get(base, base)}\u00b2"
+    if name.startswith("log("):
+        return f"log({labels.get(base, base)})"
     return labels.get(name, name)
 
 
