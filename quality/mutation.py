@@ -60,17 +60,22 @@ TESTS = [
     "test_report_text.py",
 ]
 #: Model-building tests (no sampling), added when model/regression.py is mutated.
-MODEL_TESTS = ["test_model.py"]
+MODEL_TESTS = ["test_model.py", "test_parameterisation.py"]
 #: Functions of model/regression.py mutated: the data preparation (rows, centring,
 #: standardisation, design matrix, prior choice). The graph-building functions (group
 #: effects, equations) are checked by tests that compile or sample models: minutes per
 #: surviving mutant.
 REGRESSION = [
     "complete_cases",
-    "_decompose",
+    "treatments",
+    "factor_columns",
+    "_without_between",
+    "expand_terms",
     "_identify_groups",
-    "_within",
     "base_term",
+    "_scaling",
+    "_check_variation",
+    "uncentred",
     "prepare_data",
     "outcome_range",
     "design_matrix",
