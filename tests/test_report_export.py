@@ -74,7 +74,7 @@ def test_markdown_has_the_text_apa_tables_and_references():
     assert kinds.count("table") == 2 and kinds[-1] == "reference"
 
 
-def test_word_document_opens_with_italic_symbols_and_apa_tables():
+def test_word_document_opens_with_italic_symbols_and_apa_tables(monkeypatch):
     docx = pytest.importorskip("docx")
     from intersession.report.word import document
 
@@ -95,3 +95,8 @@ def test_word_document_opens_with_italic_symbols_and_apa_tables():
     reference = doc.paragraphs[-1]
     assert any(r.italic and r.text.startswith("Multiple regression") for r in reference.runs)
     assert doc.styles["Normal"].font.name == "Times New Roman"
+    # the same context gives the same bytes, whenever it is written (resumed runs compare)
+    first = document(context())
+    monkeypatch.setattr("time.time", lambda: 946_684_800.0)  # written in 2000 instead
+    assert document(context()) == first
+    assert doc.core_properties.created.date().isoformat() == "2026-12-02"

@@ -4,7 +4,9 @@ symbols and reference titles in italics, tables with horizontal rules only (APA 
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import zipfile
 
 from docx import Document
 from docx.enum.text import WD_LINE_SPACING
@@ -92,6 +94,25 @@ def document(context: dict) -> bytes:
             _table(doc, *block[1:])
     doc.core_properties.title = context["title"]
     doc.core_properties.author = f"intersession {context['version']}"
+    stamp = dt.datetime.fromisoformat(context["generated"])
+    for name in ("created", "modified", "last_printed"):
+        setattr(doc.core_properties, name, stamp)
     buffer = io.BytesIO()
     doc.save(buffer)
-    return buffer.getvalue()
+    return _reproducible(buffer.getvalue(), stamp)
+
+
+def _reproducible(package: bytes, stamp: dt.datetime) -> bytes:
+    """The same .docx (a zip) with every member stamped ``stamp`` instead of the time of
+    writing, so that two runs of the same day give the same bytes (the workflow's
+    resumed and uninterrupted runs are compared byte for byte)."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(package)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for member in source.infolist():
+            info = zipfile.ZipInfo(member.filename, date_time=stamp.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, source.read(member.filename))
+    return out.getvalue()
