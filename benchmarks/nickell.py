@@ -26,8 +26,9 @@ from measure import machine  # benchmarks/measure.py, beside this script
 from intersession.data.codebook import load_codebook
 from intersession.data.score import score_study
 from intersession.data.simulate_process import (
+    LAG_FORMULA,
+    STATIONARY_LAGS,
     ProcessDesign,
-    ProcessTruth,
     process_codebook,
     simulate_process,
 )
@@ -44,7 +45,6 @@ SAMPLER = {
     "target_accept": 0.9,
     "prior_draws": 100,
 }
-FORMULA = "isp_actions ~ lag(isp_actions) + lag(alliance) + (1 | client) + (1 | therapist)"
 CENTRING = {"observed": "within", "latent": "latent"}
 
 
@@ -57,7 +57,7 @@ def autoregression(directory: Path, book, scores, centring: str, seed: int) -> n
         (root / "models/priors/default.yaml").read_text()
     )
     declaration = {
-        "formula": FORMULA,
+        "formula": LAG_FORMULA,
         "variables": {
             "alliance": {"standardise": False},
             "lag(isp_actions)": {"centring": CENTRING[centring], "standardise": False},
@@ -79,15 +79,7 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=10)
     parser.add_argument("--out", default="benchmarks/results/nickell.md")
     args = parser.parse_args()
-    truth = ProcessTruth(
-        growth=0.0,
-        condition={},
-        condition_growth={},
-        client_growth_sd=0.0,
-        client_corr=0.0,
-        autoregression=0.3,
-        cross_lag=0.25,
-    )
+    truth = STATIONARY_LAGS
     design = ProcessDesign(n_sessions=args.sessions, conditions=("control",))
     estimates = {name: [] for name in CENTRING}
     covered = {name: [] for name in CENTRING}

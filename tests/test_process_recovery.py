@@ -10,6 +10,8 @@ import yaml
 
 from intersession import steps
 from intersession.data.simulate_process import (
+    LAG_FORMULA,
+    STATIONARY_LAGS,
     ProcessDesign,
     ProcessTruth,
     process_codebook,
@@ -86,22 +88,14 @@ def test_lagged_effects_recover_the_cross_lag_and_show_nickells_bias(tmp_path):
     the previous session's alliance deviation (raw units) inside its 95% interval; the
     observed person-mean centred autoregression is biased by about -(1 + phi) / (T - 1)
     (Nickell, 1981): its interval holds 0.3 - 0.144, not 0.3."""
-    truth = ProcessTruth(
-        growth=0.0,
-        condition={},
-        condition_growth={},
-        client_growth_sd=0.0,
-        client_corr=0.0,
-        autoregression=0.3,
-        cross_lag=0.25,
-    )
+    truth = STATIONARY_LAGS
     design = ProcessDesign(n_sessions=10, conditions=("control",))
     table, divergences = fit_tables(
         tmp_path,
         design,
         truth,
         seed=5,
-        formula="isp_actions ~ lag(isp_actions) + lag(alliance) + (1 | client) + (1 | therapist)",
+        formula=LAG_FORMULA,
         variables={"alliance": {"standardise": False}, "isp_actions": {"standardise": False}},
     )
     assert divergences == 0
@@ -117,22 +111,14 @@ def test_latent_centring_recovers_the_autoregression_on_short_series(tmp_path):
     """The same design and truth as above, the autoregression centred on the client's
     latent level (its intercept; McNeish & Hamaker, 2020): 0.3 inside its 95% interval,
     and the posterior mean nearer 0.3 than observed centring's bias of 0.144 would put it."""
-    truth = ProcessTruth(
-        growth=0.0,
-        condition={},
-        condition_growth={},
-        client_growth_sd=0.0,
-        client_corr=0.0,
-        autoregression=0.3,
-        cross_lag=0.25,
-    )
+    truth = STATIONARY_LAGS
     design = ProcessDesign(n_sessions=10, conditions=("control",))
     table, divergences = fit_tables(
         tmp_path,
         design,
         truth,
         seed=5,
-        formula="isp_actions ~ lag(isp_actions) + lag(alliance) + (1 | client) + (1 | therapist)",
+        formula=LAG_FORMULA,
         variables={
             "alliance": {"standardise": False},
             "lag(isp_actions)": {"centring": "latent", "standardise": False},

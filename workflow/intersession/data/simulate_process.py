@@ -57,6 +57,21 @@ class ProcessTruth:
     alliance_within_sd: float = 0.5
 
 
+#: The stationary lagged process of the recovery tests and ``benchmarks/nickell.py``: no
+#: growth, no condition, autoregression 0.3 and cross-lag 0.25.
+STATIONARY_LAGS = ProcessTruth(
+    growth=0.0,
+    condition={},
+    condition_growth={},
+    client_growth_sd=0.0,
+    client_corr=0.0,
+    autoregression=0.3,
+    cross_lag=0.25,
+)
+#: The lagged model fitted to it.
+LAG_FORMULA = "isp_actions ~ lag(isp_actions) + lag(alliance) + (1 | client) + (1 | therapist)"
+
+
 def simulate_process(design: ProcessDesign, truth: ProcessTruth, seed: int) -> pd.DataFrame:
     """One row per client and attended session: client, therapist, condition, session,
     alliance, isp_actions."""
